@@ -1,0 +1,38 @@
+# Targets that CI calls verbatim: install, serve, test, lint, bench.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INDEX  ?= indexes/default
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install serve build test lint bench clean
+
+install: $(STAMP)
+
+# Re-install only when the project's metadata changed; torch is pinned to the local CPU wheel first
+# so that nothing pulls the CUDA build.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+build: install
+	$(BIN)/policygraph build --corpus corpus --out $(INDEX)
+
+serve: build
+	$(BIN)/policygraph serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy src
+
+test: install lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) indexes/default

@@ -1,0 +1,3 @@
+"""policygraph."""
+
+__version__ = "0.1.0"

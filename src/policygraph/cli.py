@@ -1,0 +1,194 @@
+"""The ``policygraph`` command line: each command parses options and makes one library call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from .errors import PolicyGraphError
+from .settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Chinese policy documents as a knowledge graph and a search service.",
+)
+eval_app = typer.Typer(no_args_is_help=True, help="Score the system against gold data.")
+app.add_typer(eval_app, name="eval")
+err = Console(stderr=True)
+
+IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
+
+
+def _fail(exc: Exception, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(code)
+
+
+def _date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+
+
+def _echo_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+@app.command()
+def build(
+    corpus: Annotated[
+        Path, typer.Option(help="Directory of policy files (.txt .pdf .docx .html).")
+    ] = Path("corpus"),
+    out: Annotated[
+        Path, typer.Option(help="Index directory to write (replaced atomically).")
+    ] = Path("indexes/default"),
+    strict: Annotated[bool, typer.Option(help="Fail when any file is skipped.")] = False,
+    model: Annotated[
+        str | None, typer.Option(help="Embedding model name or path (default: build one offline).")
+    ] = None,
+) -> None:
+    """Build an index directory from a corpus.
+
+    Example: policygraph build --corpus corpus --out indexes/default
+    """
+    from .pipeline import build as run_build
+
+    settings = Settings().with_overrides(model=model)
+    columns = (
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        try:
+            report = run_build(corpus, out, settings, progress=progress, strict=strict)
+        except PolicyGraphError as exc:
+            _fail(exc)
+            return
+    err.print(
+        f"built {report.n_documents} documents, {report.n_clauses} clauses into {report.out_dir} "
+        f"in {report.seconds:.1f}s"
+    )
+    for s in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {s.file}: {s.reason}")
+
+
+@app.command()
+def clauses(
+    index: IndexOpt = Path("indexes/default"),
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,
+    doc: Annotated[str | None, typer.Option(help="Only this document (ID, IRI or 文号).")] = None,
+) -> None:
+    """List clauses with their text, span and amounts.
+
+    Example: policygraph clauses --index indexes/default --jsonl
+    """
+    from .workspace import Workspace
+
+    try:
+        ws = Workspace.load(index)
+        selected = ws.document(doc).clauses if doc else ws.clauses
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    for c in selected:
+        row = ws.clause_row(c)
+        if jsonl:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(
+                f"{row['doc_number'] or row['doc_title']}  {'/'.join(c.path):<14} {c.heading or c.text[:50]}\n"
+            )
+
+
+@app.command()
+def documents(
+    index: IndexOpt = Path("indexes/default"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Status on this date (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List documents with their metadata and status on a date.
+
+    Example: policygraph documents --as-of 2026-11-20
+    """
+    from .workspace import Workspace
+
+    try:
+        ws = Workspace.load(index)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    rows = [ws.document_row(d, _date(as_of)) for d in ws.documents]
+    if as_json:
+        _echo_json(rows)
+        return
+    for r in rows:
+        sys.stdout.write(
+            f"{r['doc_number'] or '(no 文号)':<22} {r['status']:<17} {r['jurisdiction'] or '?':<10} {r['title']}\n"
+        )
+
+
+@eval_app.command("documents")
+def eval_documents(
+    gold: Annotated[Path, typer.Argument(help="documents.dev.json")],
+    corpus: Annotated[Path, typer.Option(help="Corpus directory holding the gold files.")] = Path(
+        "corpus"
+    ),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Compare extracted document metadata with gold metadata, field by field.
+
+    Example: policygraph eval documents ../shared/eval/documents.dev.json
+    """
+    from .evaluation import evaluate_documents
+
+    try:
+        result = evaluate_documents(gold, corpus)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _echo_json(result)
+    else:
+        sys.stdout.write(f"fields correct: {result['n_correct']}/{result['n_fields']}\n")
+        for m in result["mismatches"]:
+            sys.stdout.write(f"  {m['file']} {m['field']}: got {m['got']!r}, want {m['want']!r}\n")
+    if result["mismatches"]:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

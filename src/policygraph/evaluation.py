@@ -1,0 +1,83 @@
+"""Scoring against the gold data described in ../shared/eval/README.md.
+
+- documents: every metadata field of every document, exact (lists of references as sets);
+- amounts: per clause, set precision/recall of award caps, ratios, thresholds and per-unit rates;
+- queries: recall@5 and MRR over relevant clauses, and violations (a not-applicable clause in the
+  top 10 without being marked as not applying).
+A gold row names a clause by a snippet: the clause matches when the snippet, NFKC-normalised with
+white space removed, is a substring of the clause's text treated the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from .errors import PolicyGraphError
+from .gazetteer import Gazetteer
+from .ingest import read_file
+from .metadata import extract_metadata
+from .models import to_jsonable
+from .normalize import normalize
+
+SET_FIELDS = {"cites", "repeals"}
+DOC_FIELDS = (
+    "doc_number",
+    "title",
+    "issuers",
+    "jurisdiction",
+    "issued",
+    "effective_from",
+    "expires",
+    "retroactive_from",
+    "cites",
+    "repeals",
+)
+
+
+def match_key(text: str) -> str:
+    """NFKC with all white space removed: how snippets are matched to clauses."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def doc_key(doc_number: str | None, title: str) -> str:
+    """How gold rows name a document: its 文号, or its title when it has none."""
+    return doc_number or title
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Rows of a JSON-lines file."""
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def evaluate_documents(gold_path: Path, corpus_dir: Path) -> dict[str, Any]:
+    """Field-by-field comparison of extracted metadata with documents.dev.json."""
+    gold = json.loads(Path(gold_path).read_text("utf-8"))
+    gaz = Gazetteer.default()
+    mismatches = []
+    n_fields = 0
+    for row in gold:
+        path = Path(corpus_dir) / row["file"]
+        if not path.exists():
+            raise PolicyGraphError(f"gold file not in corpus: {path}")
+        meta = extract_metadata(normalize(read_file(path).text), gaz)
+        got = to_jsonable(meta)
+        status_fields = [k for k in row if k.startswith("status_on_")]
+        for field in (*DOC_FIELDS, *status_fields):
+            if field not in row:
+                continue
+            n_fields += 1
+            if field.startswith("status_on_"):
+                value: Any = meta.status_on(dt.date.fromisoformat(field.removeprefix("status_on_")))
+            else:
+                value = got[field]
+            want = row[field]
+            same = sorted(value) == sorted(want) if field in SET_FIELDS else value == want
+            if not same:
+                mismatches.append({"file": row["file"], "field": field, "got": value, "want": want})
+    return {"n_fields": n_fields, "n_correct": n_fields - len(mismatches), "mismatches": mismatches}

@@ -1,0 +1,309 @@
+"""``build(corpus_dir, out_dir)`` runs the stages and writes one index directory atomically.
+
+Stages: ingest -> normalize -> metadata -> segment -> extract -> graph -> embed/index. A file that
+fails any stage is recorded in the build report with its reason and skipped; every other document
+is still built. The index is written to a temporary sibling directory and renamed into place, so
+a crash mid-build leaves the previous index untouched. ``Workspace.load`` reads it back and
+checks the manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import BuildError, DocumentError, DuplicateDocumentError, IndexError_, PolicyGraphError
+from .gazetteer import Gazetteer
+from .ids import document_id, iri
+from .ingest import read_file, supported
+from .metadata import extract_metadata
+from .models import (
+    BuildReport,
+    Clause,
+    Document,
+    NormalizedText,
+    SkippedFile,
+    clause_from_json,
+    meta_from_json,
+    to_jsonable,
+)
+from .normalize import is_cjk, normalize
+from .segment import segment
+from .settings import Settings
+
+FORMAT_VERSION = 1
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Files of the corpus in a stable order (README files are documentation, not documents)."""
+    return sorted(
+        p
+        for p in corpus_dir.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.stem.upper() != "README"
+    )
+
+
+def build_document(path: Path, settings: Settings, gazetteer: Gazetteer) -> Document:
+    """Run ingest, normalisation, metadata and segmentation for one file."""
+    source = read_file(path, max_bytes=settings.max_file_bytes)
+    normalized = normalize(source.text)
+    n_cjk = sum(1 for ch in normalized.text[:20000] if is_cjk(ch))
+    if n_cjk < 10:
+        raise DocumentError("no Chinese policy text found (fewer than 10 Chinese characters)")
+    meta = extract_metadata(normalized, gazetteer)
+    doc_id = document_id(meta)
+    clauses = segment(doc_id, normalized)
+    clauses = [replace(c, id=c.id) for c in clauses]
+    return Document(
+        id=doc_id,
+        iri=iri(settings.iri_base, doc_id),
+        file=source.file,
+        sha256=source.sha256,
+        format=source.format,
+        meta=meta,
+        normalized=normalized,
+        clauses=tuple(clauses),
+    )
+
+
+def build(
+    corpus_dir: Path,
+    out_dir: Path,
+    settings: Settings | None = None,
+    progress: Progress = _noop,
+    strict: bool = False,
+) -> BuildReport:
+    """Build the index directory ``out_dir`` from the files in ``corpus_dir``.
+
+    Raises:
+        BuildError: no document could be built, or ``strict`` and a file was skipped.
+    """
+    settings = settings or Settings()
+    corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
+    if not corpus_dir.is_dir():
+        raise BuildError(f"corpus directory not found: {corpus_dir}")
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+    gazetteer = Gazetteer.default()
+    files = corpus_files(corpus_dir)
+    documents: list[Document] = []
+    skipped: list[SkippedFile] = []
+    by_id: dict[str, str] = {}
+    t0 = time.perf_counter()
+    for i, path in enumerate(files):
+        progress("read", i, len(files))
+        rel = str(path.relative_to(corpus_dir))
+        if not supported(path):
+            skipped.append(SkippedFile(rel, f"unsupported file type {path.suffix or '(none)'!r}"))
+            continue
+        try:
+            doc = build_document(path, settings, gazetteer)
+            if doc.id in by_id:
+                raise DuplicateDocumentError(
+                    f"duplicate document: {doc.meta.doc_number or doc.meta.title} is already built from {by_id[doc.id]}"
+                )
+        except PolicyGraphError as exc:
+            skipped.append(SkippedFile(rel, str(exc)))
+            continue
+        except Exception as exc:  # a bug in one stage must not lose the other documents
+            skipped.append(SkippedFile(rel, f"internal error: {type(exc).__name__}: {exc}"))
+            continue
+        by_id[doc.id] = rel
+        documents.append(replace(doc, file=rel))
+    progress("read", len(files), len(files))
+    stages["read+normalize+segment"] = time.perf_counter() - t0
+    if strict and skipped:
+        raise BuildError(
+            "skipped under --strict: " + "; ".join(f"{s.file}: {s.reason}" for s in skipped)
+        )
+    if not documents:
+        raise BuildError(
+            "no document could be built"
+            + (
+                ": " + "; ".join(f"{s.file}: {s.reason}" for s in skipped)
+                if skipped
+                else f" (no files in {corpus_dir})"
+            )
+        )
+    from .stages import run_stages
+
+    with atomic_dir(out_dir) as tmp:
+        documents = run_stages(documents, tmp, settings, progress, stages)
+        n_clauses = sum(len(d.clauses) for d in documents)
+        report = BuildReport(
+            out_dir=str(out_dir),
+            n_documents=len(documents),
+            n_clauses=n_clauses,
+            skipped=tuple(skipped),
+            seconds=round(time.perf_counter() - started, 3),
+            stages={k: round(v, 3) for k, v in stages.items()},
+        )
+        write_documents(tmp, documents)
+        (tmp / "report.json").write_text(
+            json.dumps(to_jsonable(report), ensure_ascii=False, indent=1), "utf-8"
+        )
+        manifest = _manifest(documents, settings, report, tmp)
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8"
+        )
+    return report
+
+
+def _manifest(
+    documents: list[Document], settings: Settings, report: BuildReport, tmp: Path
+) -> dict[str, Any]:
+    extra_path = tmp / "manifest.extra.json"
+    extra = json.loads(extra_path.read_text("utf-8")) if extra_path.exists() else {}
+    if extra_path.exists():
+        extra_path.unlink()
+    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+    return {
+        "format_version": FORMAT_VERSION,
+        "package_version": __version__,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "iri_base": settings.iri_base,
+        "n_documents": report.n_documents,
+        "n_clauses": report.n_clauses,
+        "corpus": {d.file: d.sha256 for d in documents},
+        "files": files,
+        **extra,
+    }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary directory that replaces ``target`` only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        yield tmp
+        backup = None
+        if target.exists():
+            backup = target.with_name(f".{target.name}.old-{os.getpid()}-{time.time_ns()}")
+            os.rename(target, backup)
+        os.rename(tmp, target)
+        if backup is not None:
+            shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_documents(out: Path, documents: list[Document]) -> None:
+    """documents.jsonl (metadata + texts) and clauses.jsonl (one clause per line)."""
+    with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:
+        for d in documents:
+            row = {
+                "id": d.id,
+                "iri": d.iri,
+                "file": d.file,
+                "sha256": d.sha256,
+                "format": d.format,
+                "meta": to_jsonable(d.meta),
+                "raw": d.normalized.raw,
+                "text": d.normalized.text,
+                "offsets": _encode_offsets(d.normalized.offsets),
+            }
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    with (out / "clauses.jsonl").open("w", encoding="utf-8") as fh:
+        for d in documents:
+            for c in d.clauses:
+                fh.write(json.dumps(to_jsonable(c), ensure_ascii=False) + "\n")
+
+
+def _encode_offsets(offsets: tuple[int, ...]) -> list[list[int]]:
+    """Run-length encoding of the offset map: [normalised start, raw start, length] runs."""
+    runs: list[list[int]] = []
+    for i, raw in enumerate(offsets):
+        if runs and raw == runs[-1][1] + runs[-1][2] and i == runs[-1][0] + runs[-1][2]:
+            runs[-1][2] += 1
+        else:
+            runs.append([i, raw, 1])
+    return runs
+
+
+def _decode_offsets(runs: list[list[int]]) -> tuple[int, ...]:
+    out: list[int] = []
+    for _start, raw, length in runs:
+        out.extend(range(raw, raw + length))
+    return tuple(out)
+
+
+def load_documents(index_dir: Path) -> list[Document]:
+    """Documents with their clauses from an index directory."""
+    clauses: dict[str, list[Clause]] = {}
+    with (index_dir / "clauses.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            c = clause_from_json(json.loads(line))
+            clauses.setdefault(c.doc_id, []).append(c)
+    docs = []
+    with (index_dir / "documents.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            d = json.loads(line)
+            normalized = NormalizedText(d["raw"], d["text"], _decode_offsets(d["offsets"]))
+            docs.append(
+                Document(
+                    id=d["id"],
+                    iri=d["iri"],
+                    file=d["file"],
+                    sha256=d["sha256"],
+                    format=d["format"],
+                    meta=meta_from_json(d["meta"]),
+                    normalized=normalized,
+                    clauses=tuple(clauses.get(d["id"], [])),
+                )
+            )
+    return docs
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any]:
+    """The manifest of an index directory, checked for presence, version and file integrity.
+
+    Raises:
+        IndexError_: the directory is not a complete index of this format version.
+    """
+    index_dir = Path(index_dir)
+    path = index_dir / "manifest.json"
+    if not path.is_file():
+        raise IndexError_(f"not an index directory (no manifest.json): {index_dir}")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IndexError_(f"corrupt manifest.json in {index_dir}: {exc}") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexError_(
+            f"index format {manifest.get('format_version') if isinstance(manifest, dict) else '?'} "
+            f"does not match this version ({FORMAT_VERSION}); rebuild with `policygraph build`"
+        )
+    for name, digest in manifest.get("files", {}).items():
+        file = index_dir / name
+        if not file.is_file():
+            raise IndexError_(f"index file missing: {file}")
+        if file.stat().st_size < 50_000_000 and _sha256(file) != digest:
+            raise IndexError_(f"index file changed since the build (checksum mismatch): {file}")
+    return manifest
