@@ -185,6 +185,131 @@ def eval_documents(
         raise typer.Exit(1)
 
 
+@app.command()
+def export(
+    index: IndexOpt = Path("indexes/default"),
+    fmt: Annotated[str, typer.Option("--format", help="ttl, nq or jsonld")] = "ttl",
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Export the knowledge graph.
+
+    Example: policygraph export --format nq --out graph.nq
+    """
+    from .graph import export as run_export
+    from .pipeline import read_manifest
+
+    try:
+        read_manifest(index)
+        text = run_export(index / "graph.nq", fmt)
+    except (PolicyGraphError, ValueError) as exc:
+        _fail(exc)
+        return
+    if out:
+        out.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def sparql(
+    query: Annotated[
+        str, typer.Argument(help="SPARQL query text, or @FILE to read it from a file.")
+    ],
+    index: IndexOpt = Path("indexes/default"),
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table, json, xml, csv, tsv (SELECT/ASK); turtle, nt, json-ld (CONSTRUCT)",
+        ),
+    ] = "table",
+    backend: Annotated[
+        str | None, typer.Option(help="oxigraph or rdflib (default: the sparql_backend setting)")
+    ] = None,
+) -> None:
+    """Run a read-only SPARQL query against the graph.
+
+    Example: policygraph sparql @api/queries/dcmm-rewards-xiamen.rq
+    """
+    from .sparql import serialize
+    from .workspace import Workspace
+
+    text = Path(query[1:]).read_text("utf-8") if query.startswith("@") else query
+    try:
+        ws = Workspace.load(index, Settings().with_overrides(sparql_backend=backend))
+        result = ws.sparql(text)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    if fmt != "table":
+        sys.stdout.write(serialize(result, fmt))
+        return
+    if result.form == "ASK":
+        sys.stdout.write(f"{result.boolean}\n")
+    elif result.form == "SELECT":
+        sys.stdout.write("\t".join(result.variables) + "\n")
+        for row in result.values():
+            sys.stdout.write("\t".join("" if v is None else v for v in row) + "\n")
+    else:
+        sys.stdout.write(serialize(result, "turtle"))
+
+
+@app.command()
+def compare(
+    topic: Annotated[str, typer.Argument(help="Topic concept key, e.g. DCMM, Compute, Datasets")],
+    index: IndexOpt = Path("indexes/default"),
+) -> None:
+    """Compare measures on one topic across jurisdictions.
+
+    Example: policygraph compare DCMM
+    """
+    from .analysis import compare_measures
+    from .workspace import Workspace
+
+    try:
+        ws = Workspace.load(index)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    _echo_json(compare_measures(ws, topic))
+
+
+@eval_app.command("amounts")
+def eval_amounts(
+    gold: Annotated[Path, typer.Argument(help="amounts.dev.jsonl")],
+    index: IndexOpt = Path("indexes/default"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score extracted amounts (caps, ratios, thresholds, per-unit rates) against gold rows.
+
+    Example: policygraph eval amounts ../shared/eval/amounts.dev.jsonl
+    """
+    from .evaluation import evaluate_amounts
+    from .workspace import Workspace
+
+    try:
+        result = evaluate_amounts(Workspace.load(index), gold)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _echo_json(result)
+        return
+    sys.stdout.write(
+        f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}\n"
+    )
+    for kind, r in result["by_kind"].items():
+        sys.stdout.write(
+            f"  {kind:<16} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}\n"
+        )
+    for e in result["errors"]:
+        sys.stdout.write(
+            f"  {e['doc']} {e['clause']} {e['kind']}: got {e['got']} want {e['want']}\n"
+        )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -81,3 +81,73 @@ def evaluate_documents(gold_path: Path, corpus_dir: Path) -> dict[str, Any]:
             if not same:
                 mismatches.append({"file": row["file"], "field": field, "got": value, "want": want})
     return {"n_fields": n_fields, "n_correct": n_fields - len(mismatches), "mismatches": mismatches}
+
+
+AMOUNT_FIELDS = {
+    "award_caps_yuan": "award_cap",
+    "ratios": "ratio",
+    "threshold_yuan": "threshold",
+    "per_unit": "per_unit",
+}
+
+
+def find_clause(ws: Any, doc_ref: str, snippet: str) -> Any:
+    """The measure-level clause of a document that contains a gold snippet (None if none)."""
+    doc = ws.document(doc_ref)
+    key = match_key(snippet)
+    hits = [c for c in doc.clauses if c.id in ws.measure_ids and key in match_key(c.full_text)]
+    return hits[0] if hits else None
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def _amount_set(clause: Any, kind: str) -> set[Any]:
+    if kind == "per_unit":
+        return {(round(a.value, 6), a.unit) for a in clause.amounts if a.kind == kind}
+    return {round(a.value, 6) for a in clause.amounts if a.kind == kind}
+
+
+def evaluate_amounts(ws: Any, gold_path: Path) -> dict[str, Any]:
+    """Per-clause set precision/recall of the four amount lists, micro-averaged."""
+    counts = {kind: [0, 0, 0] for kind in AMOUNT_FIELDS.values()}
+    errors = []
+    for row in load_jsonl(gold_path):
+        clause = find_clause(ws, row["doc"], row["snippet"])
+        for field, kind in AMOUNT_FIELDS.items():
+            want: set[Any] = (
+                {(round(float(p["yuan"]), 6), p["unit"]) for p in row[field]}
+                if kind == "per_unit"
+                else {round(float(v), 6) for v in row[field]}
+            )
+            got = _amount_set(clause, kind) if clause is not None else set()
+            c = counts[kind]
+            c[0] += len(got & want)
+            c[1] += len(got - want)
+            c[2] += len(want - got)
+            if got != want:
+                errors.append(
+                    {
+                        "doc": row["doc"],
+                        "clause": row["clause"],
+                        "kind": kind,
+                        "got": sorted(got),
+                        "want": sorted(want),
+                    }
+                )
+    total = [sum(c[i] for c in counts.values()) for i in range(3)]
+    return {
+        **_prf(*total),
+        "by_kind": {k: _prf(*c) for k, c in counts.items()},
+        "errors": errors,
+    }

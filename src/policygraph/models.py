@@ -262,3 +262,54 @@ __all__ = [
     "meta_from_json",
     "to_jsonable",
 ]
+
+
+@dataclass(frozen=True)
+class ClauseFacts:
+    """What extraction found in one clause (see extract.py).
+
+    Concept fields hold SKOS concept keys from the ontology (``Award``, ``DCMM``, ``Enterprise``).
+    ``doc_refs`` are 文号 or 《titles》; ``clause_refs`` are labels of clauses of the same document
+    (``（三）``); ``defers_to`` is the level whose standard prevails (``省级``).
+    """
+
+    clause_id: str
+    amounts: tuple[Amount, ...] = ()
+    measure_types: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    beneficiaries: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    stacking_rules: tuple[str, ...] = ()
+    cost_sharing: str | None = None
+    difference_award: bool = False
+    responsible_units: tuple[str, ...] = ()
+    valid_until: dt.date | None = None
+    doc_refs: tuple[str, ...] = ()
+    clause_refs: tuple[str, ...] = ()
+    defers_to: str | None = None
+    applies_by_reference: tuple[str, ...] = ()
+
+    @property
+    def grants_money(self) -> bool:
+        return any(a.kind in {"award_cap", "ratio", "per_unit"} for a in self.amounts)
+
+
+def facts_from_json(d: dict[str, Any]) -> ClauseFacts:
+    """Inverse of ``to_jsonable`` for ClauseFacts."""
+    return ClauseFacts(
+        clause_id=d["clause_id"],
+        amounts=tuple(amount_from_json(a) for a in d["amounts"]),
+        measure_types=tuple(d["measure_types"]),
+        topics=tuple(d["topics"]),
+        beneficiaries=tuple(d["beneficiaries"]),
+        conditions=tuple(d["conditions"]),
+        stacking_rules=tuple(d["stacking_rules"]),
+        cost_sharing=d["cost_sharing"],
+        difference_award=d["difference_award"],
+        responsible_units=tuple(d["responsible_units"]),
+        valid_until=_date(d["valid_until"]),
+        doc_refs=tuple(d["doc_refs"]),
+        clause_refs=tuple(d["clause_refs"]),
+        defers_to=d["defers_to"],
+        applies_by_reference=tuple(d["applies_by_reference"]),
+    )

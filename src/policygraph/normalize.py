@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable
+from functools import lru_cache
 
 from .models import NormalizedText
 
@@ -285,4 +286,32 @@ def normalize(raw: str) -> NormalizedText:
     return NormalizedText(raw=raw, text=text, offsets=offsets)
 
 
-__all__ = ["MARKER_START", "clean_line", "compact", "is_cjk", "normalize"]
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """OpenCC's Traditional -> Simplified character table (one character for one)."""
+    import importlib.metadata
+
+    path = importlib.metadata.distribution("opencc-python-reimplemented").locate_file(
+        "opencc/dictionary/TSCharacters.txt"
+    )
+    table: dict[int, str] = {}
+    with open(str(path), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                target = parts[1].split(" ")[0]
+                if len(target) == 1:
+                    table[ord(parts[0])] = target
+    return table
+
+
+def fold(text: str) -> str:
+    """Traditional characters read as Simplified, one for one (萬 -> 万, 數據 -> 数据).
+
+    Used for matching only (extraction, tokens, questions): the stored text keeps its script, and
+    offsets in the folded text are offsets in the original.
+    """
+    return text.translate(_t2s_table())
+
+
+__all__ = ["MARKER_START", "clean_line", "compact", "fold", "is_cjk", "normalize"]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
 from .gazetteer import Gazetteer
 from .ids import id_from_iri
-from .models import Clause, Document, to_jsonable
+from .models import Clause, ClauseFacts, Document, facts_from_json, to_jsonable
 from .pipeline import load_documents, read_manifest
 from .settings import Settings
 
@@ -32,6 +34,41 @@ class Workspace:
         self.docs_by_id = {d.id: d for d in documents}
         self.clauses: list[Clause] = [c for d in documents for c in d.clauses]
         self.clauses_by_id = {c.id: c for c in self.clauses}
+        self.facts: dict[str, ClauseFacts] = {}
+        facts_path = self.index_dir / "facts.jsonl"
+        if facts_path.exists():
+            with facts_path.open(encoding="utf-8") as fh:
+                for line in fh:
+                    f = facts_from_json(json.loads(line))
+                    self.facts[f.clause_id] = f
+        links_path = self.index_dir / "links.json"
+        self.links: dict[str, Any] = (
+            json.loads(links_path.read_text("utf-8"))
+            if links_path.exists()
+            else {"refers_to": {}, "defers_to": {}, "applies_by_reference": {}}
+        )
+
+    @cached_property
+    def measure_ids(self) -> set[str]:
+        """IDs of measure-level clauses (numbered clauses without numbered children)."""
+        from .segment import measure_level
+
+        return {c.id for d in self.documents for c in measure_level(list(d.clauses))}
+
+    @cached_property
+    def store(self) -> Any:
+        """The SPARQL store of this index (backend from the ``sparql_backend`` setting)."""
+        from .sparql import open_store
+
+        return open_store(self.index_dir, self.settings.sparql_backend)
+
+    def sparql(self, query: str) -> Any:
+        """Run a read-only SPARQL query with the configured time limit and row cap."""
+        return self.store.query(
+            query,
+            timeout_ms=self.settings.sparql_timeout_ms,
+            max_rows=self.settings.sparql_max_rows,
+        )
 
     @classmethod
     def load(cls, index_dir: Path | str, settings: Settings | None = None) -> Workspace:
