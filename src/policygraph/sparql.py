@@ -255,7 +255,7 @@ class RdflibStore:
                         )
                     return SparqlResult("SELECT", variables=variables, rows=rows)
                 triples = []
-                for i, (s, p, o) in enumerate(result, start=1):
+                for i, (s, p, o) in enumerate(cast(Any, result), start=1):
                     deadline.tick(i)
                     triples.append((self._term(s), self._term(p), self._term(o)))
                 return SparqlResult(form, triples=triples)
