@@ -154,7 +154,7 @@ def test_crash_mid_build_keeps_previous_index(
     (corpus / "a.txt").write_text(SAMPLE, "utf-8")
     out = tmp_path / "index"
     build(corpus, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
@@ -162,7 +162,9 @@ def test_crash_mid_build_keeps_previous_index(
     monkeypatch.setattr("policygraph.stages.run_stages", crash)
     with pytest.raises(RuntimeError):
         build(corpus, out)
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {
+        str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()
+    } == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")] == []
 
 

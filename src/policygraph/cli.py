@@ -186,6 +186,45 @@ def eval_documents(
 
 
 @app.command()
+def serve(
+    index: IndexOpt = Path("indexes/default"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    get: Annotated[
+        str | None,
+        typer.Option("--get", help="Print the response to this path and exit (no server)."),
+    ] = None,
+) -> None:
+    """Start the HTTP service (search, clauses, documents, SPARQL, widget).
+
+    Example: policygraph serve --index indexes/default --port 8000
+    Example: policygraph serve --get '/search?q=DCMM&firm_in=厦门市'
+    """
+    from .api import create_app
+    from .pipeline import read_manifest
+
+    try:
+        read_manifest(index)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    app_ = create_app(index)
+    if get is not None:
+        from fastapi.testclient import TestClient
+
+        with TestClient(app_) as client:
+            response = client.get(get, headers={"accept": "application/json"})
+        sys.stdout.write(response.text + ("" if response.text.endswith("\n") else "\n"))
+        if response.status_code >= 400:
+            raise typer.Exit(1)
+        return
+    import uvicorn
+
+    err.print(f"serving {index} on http://{host}:{port}  (docs: /docs, search box: /widget/)")
+    uvicorn.run(app_, host=host, port=port, log_level="info")
+
+
+@app.command()
 def export(
     index: IndexOpt = Path("indexes/default"),
     fmt: Annotated[str, typer.Option("--format", help="ttl, nq or jsonld")] = "ttl",
@@ -274,6 +313,105 @@ def compare(
         _fail(exc)
         return
     _echo_json(compare_measures(ws, topic))
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="Question in Chinese or English.")],
+    index: IndexOpt = Path("indexes/default"),
+    firm_in: Annotated[
+        str | None,
+        typer.Option(
+            "--firm-in", help="Where the asking firm is registered (厦门市, Xiamen, 350200)."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date the answer is for (YYYY-MM-DD, default today)."),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    only_applicable: Annotated[
+        bool, typer.Option("--only-applicable", help="Only clauses that apply.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search clauses that answer a question, with amounts, applicability and citations.
+
+    Example: policygraph search "which DCMM rewards apply to a Xiamen firm"
+    """
+    from .workspace import Workspace
+
+    try:
+        ws = Workspace.load(index)
+        answer = ws.search(
+            question, k=k, firm_in=firm_in, as_of=_date(as_of), only_applicable=only_applicable
+        )
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _echo_json(answer)
+        return
+    out = Console()
+    q = answer["query"]
+    out.print(
+        f"[bold]{q['q']}[/bold]  firm_in={q['firm_in']}  as_of={q['as_of']}  topics={','.join(q['topics']) or '-'}"
+    )
+    for i, h in enumerate(answer["results"], start=1):
+        mark = {
+            True: "[green]applies[/green]",
+            False: "[red]does not apply[/red]",
+            None: "[yellow]?[/yellow]",
+        }[h["applies"]]
+        out.print(
+            f"{i:>2}. {h['citation']}  {h['heading'] or ''}  score={h['score']:.4f}  {mark}: {h['why']}"
+        )
+        caps = [
+            f"{a['tier'] + ' ' if a['tier'] else ''}{a['text']}"
+            for a in h["amounts"]
+            if a["kind"] in ("award_cap", "per_unit")
+        ]
+        ratios = [a["text"] for a in h["amounts"] if a["kind"] == "ratio"]
+        if caps or ratios:
+            out.print(f"    amounts: {'; '.join(caps + ratios)}")
+        for t in h["matched_tier"]:
+            out.print(f"    [bold]{t['tier']}: {t['text']}[/bold]")
+        for r in h["related"]:
+            out.print(
+                f"    {r['relation']}: {r['doc_number'] or r['doc_title']} {r['label']} {r['heading'] or ''}"
+            )
+
+
+@eval_app.command("queries")
+def eval_queries(
+    gold: Annotated[Path, typer.Argument(help="queries.dev.jsonl")],
+    index: IndexOpt = Path("indexes/default"),
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score search on gold questions: recall@5, MRR and applicability violations.
+
+    Example: policygraph eval queries ../shared/eval/queries.dev.jsonl
+    """
+    from .evaluation import evaluate_queries
+    from .workspace import Workspace
+
+    try:
+        ws = Workspace.load(index)
+        result = evaluate_queries(lambda q, firm: ws.search(q, k=10, firm_in=firm), gold, ws)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        _echo_json(result)
+        return
+    sys.stdout.write(
+        f"recall@5 {result['recall@5']:.3f}  MRR {result['mrr']:.3f}  violations {result['violations']}\n"
+    )
+    for r in result["queries"]:
+        flag = "" if r["recall@5"] == 1 and not r["violations"] else "  <--"
+        sys.stdout.write(
+            f"  {r['id']}: recall@5 {r['recall@5']:.2f} ranks {r['ranks']} {r['q']}{flag}\n"
+        )
 
 
 @eval_app.command("amounts")

@@ -151,3 +151,66 @@ def evaluate_amounts(ws: Any, gold_path: Path) -> dict[str, Any]:
         "by_kind": {k: _prf(*c) for k, c in counts.items()},
         "errors": errors,
     }
+
+
+def evaluate_queries(search: Any, gold_path: Path, ws: Any, k: int = 10) -> dict[str, Any]:
+    """recall@5, MRR and violations of ``search(q, firm_in) -> {"results": [...]}`` on gold queries.
+
+    A relevant gold row is found at rank r when the r-th hit is the measure-level clause holding
+    its snippet; a violation is a not-applicable row in the top 10 whose hit has ``applies`` true
+    or null.
+    """
+    per_query = []
+    recalls, rrs, violations = [], [], 0
+    for row in load_jsonl(gold_path):
+        answer = search(row["q"], row.get("firm_in"))
+        hits = answer["results"][:k]
+        keys = [match_key(h["text"]) for h in hits]
+        found = []
+        for rel in row["relevant"]:
+            snippet = match_key(rel["snippet"])
+            rank = next(
+                (
+                    i
+                    for i, key in enumerate(keys, start=1)
+                    if snippet in key and _same_doc(ws, hits[i - 1], rel["doc"])
+                ),
+                None,
+            )
+            found.append(rank)
+        recall = sum(1 for r in found if r is not None and r <= 5) / len(found)
+        first = min((r for r in found if r is not None), default=None)
+        rr = 1.0 / first if first else 0.0
+        bad = []
+        for na in row.get("not_applicable", []):
+            snippet = match_key(na["snippet"])
+            for h, key in zip(hits[:10], keys[:10], strict=False):
+                if snippet in key and _same_doc(ws, h, na["doc"]) and h.get("applies") is not False:
+                    bad.append(h["id"])
+        violations += len(bad)
+        recalls.append(recall)
+        rrs.append(rr)
+        per_query.append(
+            {
+                "id": row.get("id"),
+                "q": row["q"],
+                "recall@5": recall,
+                "rr": rr,
+                "ranks": found,
+                "violations": bad,
+            }
+        )
+    n = len(per_query) or 1
+    return {
+        "recall@5": sum(recalls) / n,
+        "mrr": sum(rrs) / n,
+        "violations": violations,
+        "queries": per_query,
+    }
+
+
+def _same_doc(ws: Any, hit: dict[str, Any], doc_ref: str) -> bool:
+    try:
+        return bool(ws.document(doc_ref).id == hit["doc_id"])
+    except PolicyGraphError:
+        return False

@@ -203,7 +203,9 @@ def _build_places() -> list[Place]:
             parent = code[:4] + "00" if code[:4] + "00" in names else code[:2] + "0000"
         base = _base_name(name)
         aliases = list(nick.get(code, []))
-        if base != name and (base_count[base] == 1 or level != "county"):
+        # 2-character county names are ordinary words far too often (资源县 in 算力资源租用):
+        # counties are found by their full name only.
+        if base != name and level != "county" and base_count[base] == 1:
             aliases.append(base)
         if level == "province":
             info = provinces.get(code, {})

@@ -172,7 +172,7 @@ def _manifest(
     extra = json.loads(extra_path.read_text("utf-8")) if extra_path.exists() else {}
     if extra_path.exists():
         extra_path.unlink()
-    files = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+    files = {str(p.relative_to(tmp)): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
     return {
         "format_version": FORMAT_VERSION,
         "package_version": __version__,

@@ -78,4 +78,81 @@ def run_stages(
     )
     progress("graph", 1, 1)
     stages["graph"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    build_search_index(documents, facts, out, settings, progress)
+    stages["index"] = time.perf_counter() - t0
     return documents
+
+
+def searchable(documents: list[Document]) -> list[tuple[str, str]]:
+    """(clause id, indexed text) of the clauses that search returns.
+
+    Measure-level clauses with substance, and the paragraphs of a measure that has several
+    (a drafting note lists six measures under one （三）); a paragraph is indexed with its
+    measure's label and heading so that it keeps its context.
+    """
+    from .segment import measure_level
+
+    out = []
+    for doc in documents:
+        by_id = {c.id: c for c in doc.clauses}
+        for c in measure_level(list(doc.clauses)):
+            text = c.full_text
+            if len(text) >= 20 or c.amounts:
+                out.append((c.id, text))
+            paragraphs = [by_id[k] for k in c.children if by_id[k].kind == "unnumbered"]
+            if len(paragraphs) >= 3:
+                out.extend(
+                    (p.id, f"{c.label}{c.heading} {p.text}")
+                    for p in paragraphs
+                    if len(p.text) >= 20
+                )
+    return out
+
+
+def build_search_index(
+    documents: list[Document],
+    facts: dict[str, ClauseFacts],
+    out: Path,
+    settings: Settings,
+    progress: Progress,
+) -> None:
+    """Embedding model (built offline unless one is configured), FAISS and BM25."""
+    from .embed import build_default_model, load_encoder
+    from .index import HybridIndex
+    from .tokenize import dictionary_hash, tokens
+
+    items = searchable(documents)
+    ids = [cid for cid, _ in items]
+    texts = [text for _, text in items]
+    if settings.model:
+        model_info = {"name": settings.model, "builtin": False}
+        encoder = load_encoder(settings.model)
+    else:
+        progress("model (offline LSA)", 0, 1)
+        all_texts = [c.full_text for d in documents for c in d.clauses if len(c.full_text) >= 10]
+        build_default_model(all_texts, out / "model", dim=settings.embedding_dim)
+        progress("model (offline LSA)", 1, 1)
+        model_info = {"name": "policygraph-lsa-static", "builtin": True}
+        encoder = load_encoder(out / "model")
+    vectors = []
+    batch = 2048
+    for i in range(0, len(texts), batch):
+        progress("embed", i, len(texts))
+        vectors.append(encoder.encode(texts[i : i + batch]))
+    progress("embed", len(texts), len(texts))
+    import numpy as np
+
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, encoder.dim), dtype=np.float32)
+    token_lists = [tokens(t) for t in texts]
+    index = HybridIndex.build(
+        ids, matrix, token_lists, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search
+    )
+    entries = index.save(out)
+    extra = {
+        "model": {**model_info, "dim": encoder.dim},
+        "tokenizer_dictionary": dictionary_hash(),
+        "search": entries,
+    }
+    (out / "manifest.extra.json").write_text(json.dumps(extra, ensure_ascii=False), "utf-8")

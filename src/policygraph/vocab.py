@@ -139,6 +139,7 @@ class Concept:
     alt_zh: tuple[str, ...]
     alt_en: tuple[str, ...]
     broader: str | None
+    related: tuple[str, ...] = ()
 
     @property
     def zh_labels(self) -> tuple[str, ...]:
@@ -180,6 +181,7 @@ def concepts() -> tuple[Concept, ...]:
                 lang = getattr(lit, "language", None) or "en"
                 labels[prefix + ("zh" if lang.startswith("zh") else "en")].append(str(lit))
         broader = g.value(concept, SKOS.broader)
+        related = tuple(sorted(str(r).removeprefix(ns) for r in g.objects(concept, SKOS.related)))
         out.append(
             Concept(
                 key=str(concept).removeprefix(ns),
@@ -190,6 +192,7 @@ def concepts() -> tuple[Concept, ...]:
                 alt_zh=tuple(sorted(labels["azh"])),
                 alt_en=tuple(sorted(labels["aen"])),
                 broader=str(broader).removeprefix(ns) if broader else None,
+                related=related,
             )
         )
     return tuple(out)

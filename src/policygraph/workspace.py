@@ -62,6 +62,17 @@ class Workspace:
 
         return open_store(self.index_dir, self.settings.sparql_backend)
 
+    @cached_property
+    def searcher(self) -> Any:
+        """The hybrid searcher (index and encoder loaded on first use)."""
+        from .search import Searcher
+
+        return Searcher(self)
+
+    def search(self, question: str, **kwargs: Any) -> dict[str, Any]:
+        """Answer a question; see ``Searcher.search``."""
+        return self.searcher.search(question, **kwargs)
+
     def sparql(self, query: str) -> Any:
         """Run a read-only SPARQL query with the configured time limit and row cap."""
         return self.store.query(

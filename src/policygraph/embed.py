@@ -1,0 +1,194 @@
+"""Sentence embeddings through sentence-transformers, and the offline default model.
+
+``load_encoder(name_or_path)`` is the one code path: a local sentence-transformers directory
+(the default model this project builds, or a downloaded BAAI/bge-m3, bge-small-zh-v1.5, ...) or a
+model name already in the local Hugging Face cache. Hub downloads are switched off.
+
+The default model (``build_default_model``) is made from the corpus itself, offline:
+- tokenizer: a ``tokenizers`` WordPiece whose vocabulary is the jieba tokens of the corpus plus
+  every CJK character and digit seen, with an empty continuation prefix, so that WordPiece's
+  greedy longest match segments Chinese like a dictionary segmenter;
+- weights: LSA (truncated SVD of the TF-IDF matrix) over the clauses and the ontology's labels;
+  each clause's fitting text is extended with the English labels of the concepts it mentions,
+  so English words land near the Chinese wording of their concepts; each token vector is scaled
+  by its IDF, so the model's mean pooling is an IDF-weighted average;
+- module: ``sentence_transformers.models.StaticEmbedding``, saved with ``SentenceTransformer.save``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .normalize import fold
+from .tokenize import tokens
+
+
+class Encoder(Protocol):
+    """Anything that turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded from a local path or the local cache."""
+
+    def __init__(self, name_or_path: str | Path):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = str(name_or_path)
+        try:
+            self.model = SentenceTransformer(self.name, device="cpu", local_files_only=True)
+        except Exception as exc:
+            from .errors import IndexError_
+
+            raise IndexError_(f"cannot load embedding model {self.name!r} offline: {exc}") from exc
+        getter = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        dim = getter()
+        self.dim = int(dim) if dim else int(self.model.encode(["x"]).shape[1])
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            [fold(t) for t in texts],
+            batch_size=256,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def load_encoder(name_or_path: str | Path) -> SentenceTransformerEncoder:
+    """The encoder for a model name or path (always through sentence-transformers)."""
+    return SentenceTransformerEncoder(name_or_path)
+
+
+def fitting_texts() -> list[str]:
+    """Texts from the ontology that tie Chinese and English labels of each concept together."""
+    from .vocab import concepts
+
+    out = []
+    for c in concepts():
+        words = [*c.zh_labels, *c.en_labels]
+        out.append(" ".join(words * 2))
+    return out
+
+
+def english_gloss(text: str) -> str:
+    """English labels of the concepts whose Chinese labels occur in ``text``."""
+    from .vocab import concepts
+
+    folded = fold(text)
+    words: list[str] = []
+    for c in concepts():
+        if any(label in folded for label in c.zh_labels if len(label) >= 2):
+            words.extend(c.en_labels)
+    return " ".join(words)
+
+
+def build_default_model(
+    texts: list[str], out_dir: Path, dim: int = 256, max_vocab: int = 200_000
+) -> Path:
+    """Fit the offline default model on ``texts`` and save it in sentence-transformers format."""
+    from scipy.sparse import csr_matrix
+    from sklearn.decomposition import TruncatedSVD
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordPiece
+
+    docs = [tokens(f"{t} {english_gloss(t)}") for t in texts] + [tokens(t) for t in fitting_texts()]
+    df: Counter[str] = Counter()
+    for doc in docs:
+        df.update(set(doc))
+    words = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:max_vocab]]
+    chars = sorted(
+        {
+            ch
+            for t in texts
+            for ch in fold(t).lower()
+            if ("\u3400" <= ch <= "\u9fff") or ch.isdigit()
+        }
+    )
+    vocab_list = ["[UNK]", *dict.fromkeys(words + chars)]
+    vocab = {w: i for i, w in enumerate(vocab_list)}
+
+    rows, cols, vals = [], [], []
+    for i, doc in enumerate(docs):
+        for w, n in Counter(doc).items():
+            if w in vocab:
+                rows.append(i)
+                cols.append(vocab[w])
+                vals.append(1.0 + np.log(n))
+    n_docs = len(docs)
+    idf = np.zeros(len(vocab_list), dtype=np.float32)
+    for w, n in df.items():
+        if w in vocab:
+            idf[vocab[w]] = np.log((1 + n_docs) / (1 + n)) + 1.0
+    x = csr_matrix((vals, (rows, cols)), shape=(n_docs, len(vocab_list)), dtype=np.float32)
+    x = x.multiply(idf[None, :]).tocsr()
+    k = max(2, min(dim, n_docs - 1, len(vocab_list) - 1))
+    svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=0)
+    svd.fit(x)
+    weights = (svd.components_.T * idf[:, None]).astype(np.float32)
+    weights[0] = 0.0  # [UNK] adds nothing to the mean
+
+    tokenizer = Tokenizer(
+        WordPiece(
+            vocab=vocab,
+            unk_token="[UNK]",
+            continuing_subword_prefix="",
+            max_input_chars_per_word=100_000,
+        )
+    )
+    tokenizer.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers.models import StaticEmbedding  # type: ignore[no-redef]
+
+    model = SentenceTransformer(
+        modules=[StaticEmbedding(tokenizer, embedding_weights=weights)], device="cpu"
+    )
+    out_dir = Path(out_dir)
+    model.save(str(out_dir))
+    digest = hashlib.sha256(weights.tobytes()).hexdigest()[:16]
+    (out_dir / "policygraph_model.json").write_text(
+        json.dumps(
+            {
+                "kind": "lsa-static",
+                "dim": int(k),
+                "vocab": len(vocab_list),
+                "docs": n_docs,
+                "weights_sha256": digest,
+            }
+        ),
+        "utf-8",
+    )
+    return out_dir
+
+
+__all__ = [
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "build_default_model",
+    "english_gloss",
+    "fitting_texts",
+    "load_encoder",
+]
