@@ -48,7 +48,7 @@ class HybridIndex:
         """Write ``vectors.faiss``, ``bm25/`` and ``search_ids.json``; returns manifest entries."""
         import faiss
 
-        faiss.write_index(self.faiss_index, str(out / "vectors.faiss"))  # type: ignore[arg-type]
+        faiss.write_index(self.faiss_index, str(out / "vectors.faiss"))  # type: ignore[call-overload]
         self.bm25.save(str(out / "bm25"))  # type: ignore[attr-defined]
         (out / "search_ids.json").write_text(
             json.dumps(self.clause_ids, ensure_ascii=False), "utf-8"
