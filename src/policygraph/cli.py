@@ -225,6 +225,30 @@ def serve(
 
 
 @app.command()
+def openapi(
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file (default: standard output).")
+    ] = None,
+) -> None:
+    """Print the service's OpenAPI document (the snapshot in api/openapi.json is made with it).
+
+    Example: policygraph openapi --out api/openapi.json
+    """
+    from .api import create_app
+
+    text = (
+        json.dumps(
+            create_app("indexes/default").openapi(), ensure_ascii=False, indent=1, sort_keys=True
+        )
+        + "\n"
+    )
+    if out:
+        out.write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
 def export(
     index: IndexOpt = Path("indexes/default"),
     fmt: Annotated[str, typer.Option("--format", help="ttl, nq or jsonld")] = "ttl",

@@ -26,6 +26,7 @@ from .graph import PREFIXES
 _UPDATE = re.compile(r"\b(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b", re.I)
 _SERVICE = re.compile(r"\bSERVICE\b", re.I)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
@@ -350,7 +351,7 @@ def _xml(result: SparqlResult) -> str:
                     inner = f"<bnode>{escape(t.value)}</bnode>"
                 elif t.lang:
                     inner = f'<literal xml:lang="{escape(t.lang)}">{escape(t.value)}</literal>'
-                elif t.datatype:
+                elif t.datatype and t.datatype != XSD_STRING:
                     inner = f'<literal datatype="{escape(t.datatype)}">{escape(t.value)}</literal>'
                 else:
                     inner = f"<literal>{escape(t.value)}</literal>"

@@ -13,11 +13,22 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from ..errors import QueryError
 from ..settings import Settings
 from ..workspace import Workspace
-from . import errors
+from . import errors, linked_data, views
+from .sparql_endpoint import router as sparql_router
+
+WIDGET_DIR = Path(__file__).resolve().parents[3] / "api" / "widget"
+DateParam = Annotated[
+    str | None,
+    Query(
+        description="Date for status and applicability (YYYY-MM-DD); default today.", max_length=40
+    ),
+]
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -99,5 +110,100 @@ def create_app(
         return ws(request).search(
             q, k=k, firm_in=firm_in, as_of=parse_date(as_of), only_applicable=only_applicable
         )
+
+    @app.get("/clauses/{clause_id:path}", tags=["graph"])
+    def clause(request: Request, clause_id: str, as_of: DateParam = None) -> dict[str, Any]:
+        """A clause: text, document, parent and children, amounts, facts, references in and out."""
+        w = ws(request)
+        return views.clause_view(w, w.clause(clause_id), parse_date(as_of))
+
+    @app.get("/documents", tags=["graph"])
+    def documents(request: Request, as_of: DateParam = None) -> dict[str, Any]:
+        """Every document with its metadata and status on ``as_of``."""
+        w = ws(request)
+        day = parse_date(as_of)
+        return {"documents": [views.document_view(w, d, day, tree=False) for d in w.documents]}
+
+    @app.get("/documents/{doc_id:path}", tags=["graph"])
+    def document(request: Request, doc_id: str, as_of: DateParam = None) -> dict[str, Any]:
+        """A document (by ID, IRI or 文号): metadata, status on a date, clause tree."""
+        w = ws(request)
+        return views.document_view(w, w.document(doc_id), parse_date(as_of))
+
+    @app.get("/jurisdictions", tags=["graph"])
+    def jurisdictions(
+        request: Request,
+        name: Annotated[
+            str | None,
+            Query(description="Resolve a place name, alias or English name.", max_length=100),
+        ] = None,
+    ) -> dict[str, Any]:
+        """Jurisdictions of the corpus with their hierarchy; ``?name=`` resolves one place."""
+        from ..query import resolve_place
+
+        w = ws(request)
+        if name is not None:
+            place = resolve_place(name, w.gazetteer)
+            assert place is not None
+            return {
+                "place": {
+                    "code": place.code,
+                    "name": place.name,
+                    "english": place.english,
+                    "level": place.level,
+                    "chain": w.gazetteer.chain(place.code),
+                }
+            }
+        return {"places": views.jurisdictions_view(w)}
+
+    @app.get("/eli/{identifier:path}", tags=["linked data"], response_class=Response)
+    def dereference(
+        request: Request,
+        identifier: str,
+        format: Annotated[
+            str | None,
+            Query(description="html, ttl, jsonld or nt (instead of Accept)", max_length=10),
+        ] = None,
+        as_of: DateParam = None,
+    ) -> Response:
+        """A document or clause IRI: HTML for a browser, JSON-LD, Turtle or N-Triples on request."""
+        w = ws(request)
+        offered = ["text/html", *linked_data.RDF_TYPES]
+        accept = (
+            linked_data.FORMAT_ALIASES.get(format or "", request.headers.get("accept"))
+            if format
+            else request.headers.get("accept")
+        )
+        media = linked_data.negotiate(accept, offered, "text/html")
+        if not media:
+            raise QueryError(f"cannot produce {accept}; offered: {', '.join(offered)}")
+        identifier = identifier.strip("/")
+        if identifier in w.docs_by_id:
+            doc = w.docs_by_id[identifier]
+            if media == "text/html":
+                return HTMLResponse(
+                    linked_data.document_html(
+                        w, doc, views.document_view(w, doc, parse_date(as_of))
+                    )
+                )
+            return Response(
+                linked_data.rdf_text(w, doc.iri, media), media_type=f"{media}; charset=utf-8"
+            )
+        c = w.clause(identifier)
+        if media == "text/html":
+            return HTMLResponse(
+                linked_data.clause_html(w, c, views.clause_view(w, c, parse_date(as_of)))
+            )
+        iri = f"{w.docs_by_id[c.doc_id].iri}/{'/'.join(c.key)}"
+        return Response(linked_data.rdf_text(w, iri, media), media_type=f"{media}; charset=utf-8")
+
+    app.include_router(sparql_router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/widget/")
+
+    if WIDGET_DIR.is_dir():
+        app.mount("/widget", StaticFiles(directory=str(WIDGET_DIR), html=True), name="widget")
 
     return app

@@ -19,7 +19,7 @@ from ..errors import (
 STATUS = [
     (NotFoundError, 404),
     (SparqlTimeout, 504),
-    (SparqlLimitError, 413),
+    (SparqlLimitError, 400),
     (QueryError, 400),
     (IndexError_, 503),
     (PolicyGraphError, 400),
