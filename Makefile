@@ -7,7 +7,7 @@ INDEX  ?= indexes/default
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve build test lint bench clean
+.PHONY: install serve build test lint bench bench-large bench-load clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m pytest -q
+
+# Bounded loopback load test: 60 s, 32 clients mixing /search and /sparql (results in bench/results/).
+bench-load: build
+	$(BIN)/python bench/load_server.py --index $(INDEX) --seconds 60 --clients 32 --out bench/results/load.json
 
 clean:
 	rm -rf $(VENV) indexes/default

@@ -91,13 +91,19 @@ class Server:
             "--port",
             str(self.port),
         ]
+        import tempfile
+
+        # a file, not a pipe: an undrained pipe fills up with the access log and blocks the server
+        self.log = tempfile.NamedTemporaryFile(
+            prefix="policygraph-server-", suffix=".log", delete=False
+        )
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+            cmd, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                out = self.proc.stdout.read().decode() if self.proc.stdout else ""
+                out = Path(self.log.name).read_text(errors="replace")
                 raise RuntimeError(f"server exited: {out[-2000:]}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:

@@ -165,7 +165,11 @@ def test_crash_mid_build_keeps_previous_index(
     assert {
         str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()
     } == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".index")] == []
+    assert [
+        p.name
+        for p in tmp_path.iterdir()
+        if p.name.startswith(".index") and p.name != ".index.lock"
+    ] == []
 
 
 def test_clauses_jsonl_fields(index_dir: Path) -> None:

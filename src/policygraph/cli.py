@@ -201,14 +201,18 @@ def serve(
     Example: policygraph serve --get '/search?q=DCMM&firm_in=厦门市'
     """
     from .api import create_app
-    from .pipeline import read_manifest
+    from .workspace import Workspace
 
+    settings = Settings()
+    if get is not None:
+        settings = settings.with_overrides(sparql_workers=0, reload_interval_s=0.0)
     try:
-        read_manifest(index)
+        ws = Workspace.load(index, settings)
+        _ = ws.searcher  # checks the search index and the embedding model before serving anything
     except PolicyGraphError as exc:
         _fail(exc)
         return
-    app_ = create_app(index)
+    app_ = create_app(index, settings=ws.settings, workspace=ws)
     if get is not None:
         from fastapi.testclient import TestClient
 

@@ -23,7 +23,7 @@ import re
 
 from .gazetteer import Gazetteer
 from .models import DocumentMeta, NormalizedText
-from .normalize import compact
+from .normalize import compact, fold
 from .segment import cn_to_int
 
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔(?:19|20)\d{2}〕\d{1,4}号")
@@ -120,7 +120,16 @@ def extract_metadata(
 ) -> DocumentMeta:
     """Document-level metadata of a normalised document."""
     gaz = gazetteer or Gazetteer.default()
-    paragraphs = [p for p, _ in normalized.paragraphs()]
+    # Patterns are written in Simplified script; Traditional text is matched through its one-for-one
+    # fold, and every value is read back from the original text at the same offsets.
+    original = normalized.text
+    folded = fold(original)
+    paragraphs = [folded[a:b] for _, (a, b) in normalized.paragraphs()]
+
+    def orig(value: str) -> str:
+        i = folded.find(value)
+        return original[i : i + len(value)] if i >= 0 else value
+
     header = paragraphs[: max(_header_end(paragraphs), 1)][:30]
 
     doc_number = next((p for p in header[:8] if _DOC_NUMBER_LINE.match(p)), None)
@@ -160,9 +169,9 @@ def extract_metadata(
 
     own = {compact(title), compact(doc_number or "")}
     return DocumentMeta(
-        doc_number=doc_number,
-        title=title,
-        issuers=tuple(issuers),
+        doc_number=orig(doc_number) if doc_number else None,
+        title=orig(title),
+        issuers=tuple(orig(i) for i in issuers),
         jurisdiction=place.name if place else None,
         jurisdiction_code=place.code if place else None,
         issued=None if is_draft else issued,
@@ -171,8 +180,8 @@ def extract_metadata(
         retroactive_from=retroactive_from,
         publication=publication,
         is_draft=is_draft,
-        cites=tuple(_cites(paragraphs, own, notice_i)),
-        repeals=tuple(_repeals(paragraphs)),
+        cites=tuple(orig(c) for c in _cites(paragraphs, own, notice_i)),
+        repeals=tuple(orig(r) for r in _repeals(paragraphs)),
         kind=kind,
     )
 

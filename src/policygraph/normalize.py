@@ -120,9 +120,9 @@ def _map_chars(line: str, start: int) -> Chars:
 def _clean_spaces(chars: Chars) -> Chars:
     """Drop spaces except between two Latin words or two multi-character Chinese words."""
     text = "".join(c for c, _ in chars)
-    tokens = text.split()
+    # token = a run of characters between ASCII spaces (other white space was mapped to " " already)
     token_len: list[int] = []
-    for tok in tokens:
+    for tok in text.split(" "):
         token_len.extend([len(tok)] * len(tok))
     out: Chars = []
     tok_index = 0

@@ -196,9 +196,25 @@ def _sha256(path: Path) -> str:
 
 @contextmanager
 def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``target`` only if the block succeeds."""
+    """Yield a temporary directory that replaces ``target`` only if the block succeeds.
+
+    One build at a time per target (an exclusive lock file beside it); temporary directories that
+    a killed build left behind are removed first.
+    """
+    import fcntl
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    lock = (target.parent / f".{target.name}.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        raise BuildError(f"another build of {target} is running") from None
+    for stale in target.parent.glob(f".{target.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in target.parent.glob(f".{target.name}.old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
     try:
         yield tmp
@@ -212,6 +228,8 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        lock.close()
 
 
 def write_documents(out: Path, documents: list[Document]) -> None:

@@ -103,12 +103,24 @@ class Searcher:
         self.ws = ws
         self.index = HybridIndex.load(ws.index_dir, ws.settings.hnsw_ef_search)
         model = ws.manifest.get("model", {})
+        configured = ws.settings.model
+        if configured and configured != model.get("name"):
+            from .errors import IndexError_
+
+            raise IndexError_(
+                f"index {ws.index_dir} was built with embedding model {model.get('name')!r}, "
+                f"but the configured model is {configured!r}: rebuild the index or unset POLICYGRAPH_MODEL"
+            )
         path = ws.index_dir / "model" if model.get("builtin") else model.get("name")
         if not path:
             from .errors import IndexError_
 
             raise IndexError_("index has no embedding model recorded in its manifest; rebuild it")
         self.encoder = load_encoder(path)
+        from .tokenize import tokens
+
+        tokens("预热")  # build the tokenizer now, not under the first burst of requests
+        self.encoder.encode(["预热"])
         if self.encoder.dim != self.index.dim:
             from .errors import IndexError_
 

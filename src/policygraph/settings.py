@@ -52,10 +52,24 @@ REGISTRY: dict[str, Setting] = {
         Setting("sparql_backend", "oxigraph", "SPARQL store: `oxigraph` (fast) or `rdflib`."),
         Setting("sparql_timeout_ms", 5_000, "Time limit of one SPARQL query."),
         Setting("sparql_max_rows", 10_000, "Row cap of one SPARQL result."),
+        Setting(
+            "sparql_workers",
+            2,
+            "SPARQL worker processes of the service (a runaway query is killed).",
+        ),
+        Setting(
+            "reload_interval_s",
+            2.0,
+            "How often the service checks its index directory for a rebuild (0: never).",
+        ),
         Setting("max_query_chars", 500, "Longest accepted search question."),
         Setting("max_k", 100, "Largest accepted number of search results."),
         Setting("cors_origins", ("*",), "Origins allowed to call the API from a browser."),
-        Setting("max_file_bytes", 100 * 1024 * 1024, "Largest corpus file read."),
+        Setting(
+            "max_file_bytes",
+            20 * 1024 * 1024,
+            "Largest corpus file read; larger files are skipped with a reason.",
+        ),
     ]
 }
 

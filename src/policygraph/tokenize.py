@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from functools import lru_cache
 
 import jieba
@@ -165,14 +166,23 @@ def dictionary_hash() -> str:
     return hashlib.sha256("\n".join(domain_terms()).encode("utf-8")).hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
+_INIT_LOCK = threading.Lock()
+_TOKENIZER: list[jieba.Tokenizer] = []
+
+
 def _tokenizer() -> jieba.Tokenizer:
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    for word in domain_terms():
-        tok.add_word(word, freq=50_000)
-    return tok
+    """The jieba tokenizer with the domain dictionary, built once (concurrent callers wait)."""
+    if _TOKENIZER:
+        return _TOKENIZER[0]
+    with _INIT_LOCK:
+        if not _TOKENIZER:
+            jieba.setLogLevel(logging.WARNING)
+            tok = jieba.Tokenizer()
+            tok.initialize()
+            for word in domain_terms():
+                tok.add_word(word, freq=50_000)
+            _TOKENIZER.append(tok)
+    return _TOKENIZER[0]
 
 
 def _english(word: str) -> str:

@@ -5,7 +5,9 @@ Routers are thin: they parse parameters, call the ``Workspace`` and map its data
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from ..errors import QueryError
 from ..settings import Settings
@@ -22,6 +25,7 @@ from ..workspace import Workspace
 from . import errors, linked_data, views
 from .sparql_endpoint import router as sparql_router
 
+logger = logging.getLogger("policygraph.api")
 WIDGET_DIR = Path(__file__).resolve().parents[3] / "api" / "widget"
 DateParam = Annotated[
     str | None,
@@ -41,6 +45,61 @@ def parse_date(value: str | None) -> dt.date | None:
         raise QueryError(f"as_of must be an ISO date (YYYY-MM-DD), got {value[:40]!r}") from None
 
 
+def prepare(ws: Workspace, settings: Settings) -> None:
+    """Load everything a request needs before the first one: search index, encoder, SPARQL pool."""
+    from ..sparql_pool import SparqlPool
+
+    _ = ws.searcher
+    if settings.sparql_workers > 0:
+        ws.__dict__["store"] = SparqlPool(
+            ws.index_dir, settings.sparql_backend, workers=settings.sparql_workers
+        )
+    else:
+        _ = ws.store
+
+
+def close(ws: Workspace) -> None:
+    store = ws.__dict__.get("store")
+    if store is not None and hasattr(store, "close"):
+        store.close()
+
+
+def _stamp(index_path: Path) -> tuple[int, int] | None:
+    try:
+        st = (index_path / "manifest.json").stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+async def watch(app: FastAPI, index_path: Path, settings: Settings) -> None:
+    """Swap in a rebuilt index atomically: requests in flight finish on the index they started with."""
+    current = _stamp(index_path)
+    while True:
+        await asyncio.sleep(settings.reload_interval_s)
+        stamp = _stamp(index_path)
+        if stamp is None or stamp == current:
+            continue
+        try:
+            new = await run_in_threadpool(Workspace.load, index_path, settings)
+            await run_in_threadpool(prepare, new, settings)
+        except Exception as exc:  # a broken rebuild is not served; the old index stays
+            logger.error(
+                "index at %s changed but cannot be loaded, keeping the current one: %s",
+                index_path,
+                exc,
+            )
+            current = stamp
+            continue
+        old, app.state.workspace = app.state.workspace, new
+        app.state.swaps = getattr(app.state, "swaps", 0) + 1
+        current = stamp
+        logger.info("swapped in the index built at %s", new.manifest.get("built_at"))
+        asyncio.get_running_loop().call_later(
+            max(30.0, settings.sparql_timeout_ms / 1000 * 2), close, old
+        )
+
+
 def create_app(
     index_dir: Path | str | None = None,
     settings: Settings | None = None,
@@ -53,9 +112,17 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ws = workspace or Workspace.load(index_path, settings)
-        _ = ws.searcher  # load the search index and the encoder before the first request
+        prepare(ws, settings)
         app.state.workspace = ws
-        yield
+        watcher = None
+        if settings.reload_interval_s > 0 and (index_path / "manifest.json").exists():
+            watcher = asyncio.create_task(watch(app, index_path, settings))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+            close(app.state.workspace)
 
     app = FastAPI(
         title="policygraph",
@@ -84,6 +151,7 @@ def create_app(
             "clauses": len(w.clauses),
             "model": w.manifest.get("model", {}),
             "built_at": w.manifest.get("built_at"),
+            "index_swaps": getattr(request.app.state, "swaps", 0),
         }
 
     @app.get("/search", tags=["search"])
@@ -144,7 +212,8 @@ def create_app(
         w = ws(request)
         if name is not None:
             place = resolve_place(name, w.gazetteer)
-            assert place is not None
+            if place is None:
+                raise QueryError("empty place name (name)")
             return {
                 "place": {
                     "code": place.code,

@@ -12,8 +12,9 @@ parser's message; the time limit is 504 and the row cap 400 (settings ``sparql_t
 from __future__ import annotations
 
 import urllib.parse
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -134,13 +135,17 @@ def _check_dataset_params(params: dict[str, list[str]] | object) -> None:
 
 
 @router.get("/sparql", name="sparql_get", summary="SPARQL 1.1 query (GET)")
-async def sparql_get(request: Request) -> Response:
+async def sparql_get(
+    request: Request,
+    query: Annotated[
+        str | None, Query(description="SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE).")
+    ] = None,
+) -> Response:
     """``?query=`` runs a read-only query; no query returns the service description."""
     params = request.query_params
     if "update" in params:
         return _refuse_update()
     _check_dataset_params(params)
-    query = params.get("query")
     if query is None:
         return _description(request, request.app.state.workspace, request.headers.get("accept"))
     return await _answer(request, query)
