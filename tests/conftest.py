@@ -94,7 +94,7 @@ class Server:
         import tempfile
 
         # a file, not a pipe: an undrained pipe fills up with the access log and blocks the server
-        self.log = tempfile.NamedTemporaryFile(
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open while the server runs
             prefix="policygraph-server-", suffix=".log", delete=False
         )
         self.proc = subprocess.Popen(
