@@ -34,6 +34,14 @@ lint: install
 test: install lint
 	$(BIN)/python -m pytest -q
 
+# Benchmarks (bench/results/*.json and *.md). `bench` is bounded (10k documents, under 10 minutes);
+# `bench-large` builds about 1M clauses.
+bench: install
+	$(BIN)/python bench/run.py --docs 10000 --out bench/results/bench-10k.json
+
+bench-large: install
+	$(BIN)/python bench/run.py --docs 57000 --runs 5 --http-seconds 30 --out bench/results/bench-1m.json
+
 # Bounded loopback load test: 60 s, 32 clients mixing /search and /sparql (results in bench/results/).
 bench-load: build
 	$(BIN)/python bench/load_server.py --index $(INDEX) --seconds 60 --clients 32 --out bench/results/load.json

@@ -296,3 +296,28 @@ def test_serve_get_prints_one_response(index_dir) -> None:
     assert json.loads(r.stdout)["heading"] == "提升企业数据治理能力"
     r = CliRunner().invoke(app, ["serve", "--index", str(index_dir), "--get", "/search?q="])
     assert r.exit_code == 1 and "empty question" in r.stdout
+
+
+def test_remote_sparql_endpoint_through_the_same_code_path(server, index_dir) -> None:
+    """The service's SPARQL layer can use a remote endpoint: here, its own /sparql over loopback."""
+    from policygraph.settings import Settings
+    from policygraph.sparql import OxigraphStore, RemoteStore
+    from policygraph.workspace import Workspace
+
+    remote = RemoteStore(f"{server.url}/sparql")
+    local = OxigraphStore(index_dir / "graph.nq")
+    for path in sorted((ROOT / "api" / "queries").glob("*.rq")):
+        text = path.read_text("utf-8")
+        assert sorted(map(str, remote.query(text).values())) == sorted(
+            map(str, local.query(text).values())
+        ), path.name
+    assert remote.query("ASK { ?s a eli:LegalResource }").boolean is True
+    assert "厦府办规〔2025〕10号" in str(
+        remote.query("CONSTRUCT { ?d eli:id_local ?n } WHERE { ?d eli:id_local ?n }").triples
+    )
+    ws = Workspace.load(index_dir, Settings({"sparql_backend": f"{server.url}/sparql"}))
+    assert (
+        ws.sparql((ROOT / "api" / "queries" / "cites-1836.rq").read_text("utf-8")).values()[0][1]
+        == "闽发改规〔2025〕7号"
+    )
+    assert len(remote) == len(local)

@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -88,28 +90,54 @@ def fitting_texts() -> list[str]:
     return out
 
 
-def english_gloss(text: str) -> str:
-    """English labels of the concepts whose Chinese labels occur in ``text``."""
+@lru_cache(maxsize=1)
+def _gloss_index() -> tuple[re.Pattern[str], dict[str, tuple[str, ...]]]:
     from .vocab import concepts
 
-    folded = fold(text)
-    words: list[str] = []
+    labels: dict[str, set[str]] = {}
     for c in concepts():
-        if any(label in folded for label in c.zh_labels if len(label) >= 2):
-            words.extend(c.en_labels)
-    return " ".join(words)
+        for label in c.zh_labels:
+            if len(label) >= 2:
+                labels.setdefault(label, set()).add(c.key)
+    english = {c.key: c.en_labels for c in concepts()}
+    pattern = re.compile("|".join(re.escape(lbl) for lbl in sorted(labels, key=len, reverse=True)))
+    return pattern, {
+        lbl: tuple(w for key in sorted(keys) for w in english[key]) for lbl, keys in labels.items()
+    }
+
+
+def english_gloss(text: str) -> str:
+    """English labels of the concepts whose Chinese labels occur in ``text``."""
+    pattern, words = _gloss_index()
+    found = dict.fromkeys(m.group(0) for m in pattern.finditer(fold(text)))
+    return " ".join(dict.fromkeys(w for label in found for w in words[label]))
 
 
 def build_default_model(
-    texts: list[str], out_dir: Path, dim: int = 256, max_vocab: int = 200_000
+    texts: list[str],
+    out_dir: Path,
+    dim: int = 256,
+    max_vocab: int = 200_000,
+    token_lists: list[list[str]] | None = None,
+    max_fit_docs: int = 50_000,
 ) -> Path:
-    """Fit the offline default model on ``texts`` and save it in sentence-transformers format."""
+    """Fit the offline default model on ``texts`` and save it in sentence-transformers format.
+
+    ``token_lists`` (the jieba tokens of ``texts``, when the caller has them) avoids tokenising
+    twice; at most ``max_fit_docs`` texts (an even sample) are used to fit the SVD.
+    """
     from scipy.sparse import csr_matrix
     from sklearn.decomposition import TruncatedSVD
     from tokenizers import Tokenizer, normalizers, pre_tokenizers
     from tokenizers.models import WordPiece
 
-    docs = [tokens(f"{t} {english_gloss(t)}") for t in texts] + [tokens(t) for t in fitting_texts()]
+    step = max(1, len(texts) // max_fit_docs)
+    sample = range(0, len(texts), step)
+    if token_lists is not None:
+        docs = [token_lists[i] + tokens(english_gloss(texts[i])) for i in sample]
+    else:
+        docs = [tokens(f"{texts[i]} {english_gloss(texts[i])}") for i in sample]
+    docs += [tokens(t) for t in fitting_texts()]
     df: Counter[str] = Counter()
     for doc in docs:
         df.update(set(doc))

@@ -22,7 +22,7 @@ from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
 from .gazetteer import Gazetteer
-from .models import ClauseFacts, Document
+from .models import Clause, ClauseFacts, Document
 from .normalize import compact
 from .segment import measure_level
 from .vocab import ELI, PG, SCHEMA, ontology_graph
@@ -81,84 +81,132 @@ def _date(value: dt.date) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
 
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _lit(value: object, lang: str | None = None, datatype: URIRef | None = None) -> str:
+    """An N-Quads literal: strings with a language or datatype, ints, booleans, dates."""
+    if isinstance(value, bool):
+        return f'"{str(value).lower()}"^^<{XSD.boolean}>'
+    if isinstance(value, int):
+        return f'"{value}"^^<{XSD.integer}>'
+    if isinstance(value, dt.date):
+        return f'"{value.isoformat()}"^^<{XSD.date}>'
+    text = f'"{_esc(str(value))}"'
+    if lang:
+        return f"{text}@{lang}"
+    if datatype is not None:
+        return f"{text}^^<{datatype}>"
+    return text
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
 class GraphBuilder:
-    """Builds the dataset for a set of documents and their clause facts."""
+    """Streams the dataset for a set of documents and their clause facts as N-Quads.
+
+    Lines are written straight to a file (no in-memory store), in document order, so the graph of
+    a million clauses is written in one pass with flat memory.
+    """
 
     def __init__(self, base: str, gazetteer: Gazetteer | None = None, today: dt.date | None = None):
         self.base = base.rstrip("/")
         self.gaz = gazetteer or Gazetteer.default()
         self.today = today or dt.date.today()
-        self.ds = Dataset()
-        for prefix, ns in PREFIXES.items():
-            self.ds.bind(prefix, ns)
-        self.ref_graph = self.ds.graph(URIRef(f"{self.base}/graph/reference"))
+        self.ref_graph = _iri(f"{self.base}/graph/reference")
         self._places: set[str] = set()
+        self._seen_ref: set[str] = set()
         self.links: dict[str, Any] = {}
+        self.n_quads = 0
+        self._out: Any = None
+
+    def _q(self, s: str, p: URIRef, o: str, g: str) -> None:
+        self._out.write(f"{s} <{p}> {o} {g} .\n")
+        self.n_quads += 1
+
+    def write(
+        self, documents: list[Document], facts: dict[str, ClauseFacts], path: Path
+    ) -> dict[str, Any]:
+        """Write ``graph.nq``; returns the resolved links (refers_to, defers_to, applies_by_reference)."""
+        index = _DocumentIndex(documents)
+        self.links = resolve_links(documents, facts, self.gaz)
+        with Path(path).open("w", encoding="utf-8") as fh:
+            self._out = fh
+            onto = _iri(f"{self.base}/graph/ontology")
+            for s, p, o in ontology_graph():
+                fh.write(f"{s.n3()} {p.n3()} {o.n3()} {onto} .\n")
+                self.n_quads += 1
+            for doc in documents:
+                self._document(doc, facts, index)
+        self._out = None
+        return self.links
 
     def build(self, documents: list[Document], facts: dict[str, ClauseFacts]) -> Dataset:
-        """The complete dataset."""
-        onto = self.ds.graph(URIRef(f"{self.base}/graph/ontology"))
-        for triple in ontology_graph():
-            onto.add(triple)
-        index = _DocumentIndex(documents)
-        links = self.links = resolve_links(documents, facts, self.gaz)
-        for doc in documents:
-            self._document(doc, facts, index, links)
-        return self.ds
+        """The dataset as an rdflib Dataset (small corpora and tests)."""
+        import tempfile
 
-    def _place(self, code: str) -> URIRef:
-        node = place_iri(self.base, code)
+        with tempfile.TemporaryDirectory() as tmp:
+            self.write(documents, facts, Path(tmp) / "graph.nq")
+            return load(Path(tmp) / "graph.nq")
+
+    def _place(self, code: str) -> str:
+        node = _iri(str(place_iri(self.base, code)))
         if code in self._places:
             return node
         self._places.add(code)
         place = self.gaz.get(code)
         g = self.ref_graph
-        g.add((node, RDF.type, PG.Jurisdiction))
-        g.add((node, SKOS.prefLabel, Literal(place.name, lang="zh")))
-        g.add((node, SKOS.prefLabel, Literal(place.english, lang="en")))
+        self._q(node, RDF.type, _iri(str(PG.Jurisdiction)), g)
+        self._q(node, SKOS.prefLabel, _lit(place.name, "zh"), g)
+        self._q(node, SKOS.prefLabel, _lit(place.english, "en"), g)
         for alias in place.aliases:
-            g.add((node, SKOS.altLabel, Literal(alias, lang="en" if alias.isascii() else "zh")))
-        g.add((node, PG.divisionCode, Literal(code)))
+            self._q(node, SKOS.altLabel, _lit(alias, "en" if alias.isascii() else "zh"), g)
+        self._q(node, PG.divisionCode, _lit(code), g)
         if place.parent:
-            g.add((node, PG.within, self._place(place.parent)))
+            self._q(node, PG.within, self._place(place.parent), g)
         return node
 
-    def _reference(self, label: str, index: _DocumentIndex) -> URIRef:
+    def _reference(self, label: str, index: _DocumentIndex) -> str:
         found = index.find(label)
         if found is not None:
-            return URIRef(found.iri)
-        node = _ref_iri(self.base, label)
+            return _iri(found.iri)
+        node = _iri(str(_ref_iri(self.base, label)))
+        if node in self._seen_ref:
+            return node
+        self._seen_ref.add(node)
         g = self.ref_graph
-        g.add((node, RDF.type, PG.UnresolvedReference))
-        g.add((node, RDFS.label, Literal(label, lang="zh")))
+        self._q(node, RDF.type, _iri(str(PG.UnresolvedReference)), g)
+        self._q(node, RDFS.label, _lit(label, "zh"), g)
         if label.startswith("《"):
-            g.add((node, ELI.title, Literal(label.strip("《》"), lang="zh")))
+            self._q(node, ELI.title, _lit(label.strip("《》"), "zh"), g)
         else:
-            g.add((node, ELI.id_local, Literal(label)))
+            self._q(node, ELI.id_local, _lit(label), g)
         return node
 
     def _document(
-        self,
-        doc: Document,
-        facts: dict[str, ClauseFacts],
-        index: _DocumentIndex,
-        links: dict[str, Any],
+        self, doc: Document, facts: dict[str, ClauseFacts], index: _DocumentIndex
     ) -> None:
-        g = self.ds.graph(URIRef(doc.iri))
-        d = URIRef(doc.iri)
+        g = _iri(doc.iri)
+        d = g
         meta = doc.meta
-        g.add((d, RDF.type, ELI.LegalResource))
-        g.add((d, ELI.title, Literal(meta.title, lang="zh")))
-        g.add((d, DCTERMS.title, Literal(meta.title, lang="zh")))
+        q = self._q
+        q(d, RDF.type, _iri(str(ELI.LegalResource)), g)
+        q(d, ELI.title, _lit(meta.title, "zh"), g)
+        q(d, DCTERMS.title, _lit(meta.title, "zh"), g)
         if meta.doc_number:
-            g.add((d, ELI.id_local, Literal(meta.doc_number)))
+            q(d, ELI.id_local, _lit(meta.doc_number), g)
         for name in meta.issuers:
-            org = org_iri(self.base, name)
-            g.add((d, ELI.passed_by, org))
-            self.ref_graph.add((org, RDF.type, SCHEMA.GovernmentOrganization))
-            self.ref_graph.add((org, RDFS.label, Literal(name, lang="zh")))
+            org = _iri(str(org_iri(self.base, name)))
+            q(d, ELI.passed_by, org, g)
+            if org not in self._seen_ref:
+                self._seen_ref.add(org)
+                q(org, RDF.type, _iri(str(SCHEMA.GovernmentOrganization)), self.ref_graph)
+                q(org, RDFS.label, _lit(name, "zh"), self.ref_graph)
         if meta.jurisdiction_code:
-            g.add((d, ELI.jurisdiction, self._place(meta.jurisdiction_code)))
+            q(d, ELI.jurisdiction, self._place(meta.jurisdiction_code), g)
         for pred, value in (
             (ELI.date_document, meta.issued),
             (ELI.first_date_entry_in_force, meta.effective_from),
@@ -166,129 +214,125 @@ class GraphBuilder:
             (ELI.date_applicability, meta.retroactive_from),
         ):
             if value:
-                g.add((d, pred, _date(value)))
-        g.add(
-            (
-                d,
-                ELI.in_force,
-                IN_FORCE if meta.status_on(self.today) == "in_force" else NOT_IN_FORCE,
-            )
+                q(d, pred, _lit(value), g)
+        q(
+            d,
+            ELI.in_force,
+            _iri(str(IN_FORCE if meta.status_on(self.today) == "in_force" else NOT_IN_FORCE)),
+            g,
         )
-        g.add((d, PG.isDraft, Literal(meta.is_draft)))
-        g.add((d, PG.documentKind, Literal(meta.kind)))
+        q(d, PG.isDraft, _lit(meta.is_draft), g)
+        q(d, PG.documentKind, _lit(meta.kind), g)
         if meta.publication:
-            g.add((d, PG.publication, Literal(meta.publication, lang="zh")))
-        g.add((d, PG.sourceFile, Literal(doc.file)))
+            q(d, PG.publication, _lit(meta.publication, "zh"), g)
+        q(d, PG.sourceFile, _lit(doc.file), g)
         for label in meta.cites:
-            g.add((d, ELI.cites, self._reference(label, index)))
+            q(d, ELI.cites, self._reference(label, index), g)
         for label in meta.repeals:
-            g.add((d, ELI.repeals, self._reference(label, index)))
-        for place_name in links["applies_by_reference"].get(doc.id, []):
+            q(d, ELI.repeals, self._reference(label, index), g)
+        for place_name in self.links["applies_by_reference"].get(doc.id, []):
             place = self.gaz.resolve(place_name)
             if place:
-                g.add((d, PG.appliesByReferenceTo, self._place(place.code)))
+                q(d, PG.appliesByReferenceTo, self._place(place.code), g)
 
         measures = {c.id for c in measure_level(list(doc.clauses))}
         by_id = {c.id: c for c in doc.clauses}
         for order, clause in enumerate(doc.clauses):
-            c = clause_iri(doc, clause.key)
-            parent = clause_iri(doc, by_id[clause.parent_id].key) if clause.parent_id else d
-            g.add((c, RDF.type, ELI.LegalResourceSubdivision))
-            g.add((c, ELI.is_part_of, parent))
-            g.add((c, PG.document, d))
-            g.add((parent, ELI.has_part, c))
+            c = _iri(str(clause_iri(doc, clause.key)))
+            parent = (
+                _iri(str(clause_iri(doc, by_id[clause.parent_id].key))) if clause.parent_id else d
+            )
+            q(c, RDF.type, _iri(str(ELI.LegalResourceSubdivision)), g)
+            q(c, ELI.is_part_of, parent, g)
+            q(c, PG.document, d, g)
+            q(parent, ELI.has_part, c, g)
             if clause.label:
-                g.add((c, ELI.number, Literal(clause.label)))
-                g.add((c, PG.clauseLabel, Literal(clause.label)))
+                q(c, ELI.number, _lit(clause.label), g)
+                q(c, PG.clauseLabel, _lit(clause.label), g)
             if clause.heading:
-                g.add((c, DCTERMS.title, Literal(clause.heading, lang="zh")))
-            g.add((c, PG.text, Literal(clause.text or clause.heading)))
-            g.add((c, PG.path, Literal("/".join(clause.path))))
-            g.add((c, PG.clauseKind, Literal(clause.kind)))
-            g.add((c, PG.level, Literal(clause.level)))
-            g.add((c, PG.order, Literal(order)))
-            g.add((c, PG.spanStart, Literal(clause.span[0])))
-            g.add((c, PG.spanEnd, Literal(clause.span[1])))
+                q(c, DCTERMS.title, _lit(clause.heading, "zh"), g)
+            q(c, PG.text, _lit(clause.text or clause.heading), g)
+            q(c, PG.path, _lit("/".join(clause.path)), g)
+            q(c, PG.clauseKind, _lit(clause.kind), g)
+            q(c, PG.level, _lit(clause.level), g)
+            q(c, PG.order, _lit(order), g)
+            q(c, PG.spanStart, _lit(clause.span[0]), g)
+            q(c, PG.spanEnd, _lit(clause.span[1]), g)
             f = facts.get(clause.id)
-            if f is None:
-                continue
-            self._facts(g, doc, c, f, clause.id in measures, index, links)
+            if f is not None:
+                self._facts(g, doc, c, f, clause.id in measures, index)
 
     def _facts(
-        self,
-        g: Graph,
-        doc: Document,
-        c: URIRef,
-        f: ClauseFacts,
-        is_measure: bool,
-        index: _DocumentIndex,
-        links: dict[str, Any],
+        self, g: str, doc: Document, c: str, f: ClauseFacts, is_measure: bool, index: _DocumentIndex
     ) -> None:
+        q = self._q
         for topic in f.topics:
-            g.add((c, PG.topic, PG[topic]))
+            q(c, PG.topic, _iri(str(PG[topic])), g)
         for rule in f.stacking_rules:
-            g.add((c, PG.stackingRule, Literal(rule, lang="zh")))
+            q(c, PG.stackingRule, _lit(rule, "zh"), g)
         if f.cost_sharing:
-            g.add((c, PG.costSharing, Literal(f.cost_sharing)))
+            q(c, PG.costSharing, _lit(f.cost_sharing), g)
         if f.difference_award:
-            g.add((c, PG.differenceAward, Literal(True)))
+            q(c, PG.differenceAward, _lit(True), g)
         for unit in f.responsible_units:
-            g.add((c, PG.responsibleUnit, Literal(unit, lang="zh")))
+            q(c, PG.responsibleUnit, _lit(unit, "zh"), g)
         if f.valid_until:
-            g.add((c, PG.validUntil, _date(f.valid_until)))
+            q(c, PG.validUntil, _lit(f.valid_until), g)
+        own = {
+            compact(doc.meta.title),
+            compact(f"《{doc.meta.title}》"),
+            compact(doc.meta.doc_number or "-"),
+        }
         for label in f.doc_refs:
-            if compact(label) not in {
-                compact(doc.meta.title),
-                compact(f"《{doc.meta.title}》"),
-                compact(doc.meta.doc_number or "-"),
-            }:
-                g.add((c, ELI.cites, self._reference(label, index)))
-        for target in links["refers_to"].get(f.clause_id, []):
-            g.add((c, PG.refersTo, URIRef(target)))
-        for target in links["defers_to"].get(f.clause_id, []):
-            g.add((c, PG.defersTo, URIRef(target)))
+            if compact(label) not in own:
+                q(c, ELI.cites, self._reference(label, index), g)
+        for target in self.links["refers_to"].get(f.clause_id, []):
+            q(c, PG.refersTo, _iri(target), g)
+        for target in self.links["defers_to"].get(f.clause_id, []):
+            q(c, PG.defersTo, _iri(target), g)
         if not (is_measure and (f.amounts or f.measure_types)):
             return
-        m = URIRef(f"{c}#measure")
-        g.add((c, PG.measure, m))
-        g.add((m, RDF.type, PG.Measure))
-        g.add((m, PROV.wasDerivedFrom, c))
+        base = c[1:-1]
+        m = _iri(f"{base}#measure")
+        q(c, PG.measure, m, g)
+        q(m, RDF.type, _iri(str(PG.Measure)), g)
+        q(m, PROV.wasDerivedFrom, c, g)
         for t in f.measure_types:
-            g.add((m, PG.measureType, PG[t]))
+            q(m, PG.measureType, _iri(str(PG[t])), g)
         for t in f.topics:
-            g.add((m, PG.topic, PG[t]))
+            q(m, PG.topic, _iri(str(PG[t])), g)
         for b in f.beneficiaries:
-            g.add((m, PG.beneficiary, PG[b]))
+            q(m, PG.beneficiary, _iri(str(PG[b])), g)
         for cond in f.conditions:
-            g.add((m, PG.condition, Literal(cond, lang="zh")))
+            q(m, PG.condition, _lit(cond, "zh"), g)
         for i, a in enumerate(f.amounts, start=1):
-            node = URIRef(f"{c}#amount-{i}")
-            g.add((m, PG.amount, node))
-            g.add((node, RDF.type, _AMOUNT_CLASS[a.kind]))
-            g.add((node, RDFS.label, Literal(a.text, lang="zh")))
-            g.add((node, PROV.wasDerivedFrom, c))
-            g.add((node, PG.spanStart, Literal(a.span[0])))
-            g.add((node, PG.spanEnd, Literal(a.span[1])))
+            node = _iri(f"{base}#amount-{i}")
+            q(m, PG.amount, node, g)
+            q(node, RDF.type, _iri(str(_AMOUNT_CLASS[a.kind])), g)
+            q(node, RDFS.label, _lit(a.text, "zh"), g)
+            q(node, PROV.wasDerivedFrom, c, g)
+            q(node, PG.spanStart, _lit(a.span[0]), g)
+            q(node, PG.spanEnd, _lit(a.span[1]), g)
             if a.tier:
-                g.add((node, PG.tier, Literal(a.tier, lang="zh")))
+                q(node, PG.tier, _lit(a.tier, "zh"), g)
             if a.per_year:
-                g.add((node, PG.perYear, Literal(True)))
-            value = Literal(decimal_lexical(a.value), datatype=XSD.decimal)
+                q(node, PG.perYear, _lit(True), g)
+            value = _lit(decimal_lexical(a.value), datatype=XSD.decimal)
             if a.kind == "award_cap":
-                g.add((node, RDF.type, SCHEMA.MonetaryAmount))
-                g.add((node, SCHEMA.maxValue, value))
-                g.add((node, SCHEMA.currency, Literal("CNY")))
+                q(node, RDF.type, _iri(str(SCHEMA.MonetaryAmount)), g)
+                q(node, SCHEMA.maxValue, value, g)
+                q(node, SCHEMA.currency, _lit("CNY"), g)
             elif a.kind == "threshold":
-                g.add((node, RDF.type, SCHEMA.MonetaryAmount))
-                g.add((node, SCHEMA.minValue, value))
-                g.add((node, SCHEMA.currency, Literal("CNY")))
+                q(node, RDF.type, _iri(str(SCHEMA.MonetaryAmount)), g)
+                q(node, SCHEMA.minValue, value, g)
+                q(node, SCHEMA.currency, _lit("CNY"), g)
             elif a.kind == "per_unit":
-                g.add((node, RDF.type, SCHEMA.UnitPriceSpecification))
-                g.add((node, SCHEMA.price, value))
-                g.add((node, SCHEMA.priceCurrency, Literal("CNY")))
-                g.add((node, SCHEMA.unitText, Literal(a.unit, lang="zh")))
+                q(node, RDF.type, _iri(str(SCHEMA.UnitPriceSpecification)), g)
+                q(node, SCHEMA.price, value, g)
+                q(node, SCHEMA.priceCurrency, _lit("CNY"), g)
+                q(node, SCHEMA.unitText, _lit(a.unit, "zh"), g)
             else:
-                g.add((node, SCHEMA.value, value))
+                q(node, SCHEMA.value, value, g)
 
 
 class _DocumentIndex:
@@ -318,6 +362,8 @@ def resolve_links(
     ``本措施第（三）点、第（五）点奖励标准与省级标准不一致的，按省级要求执行`` (厦府办规〔2025〕10号):
     the citing clause refers to （三） and （五）, and each of those defers to the measure of a
     provincial document in the corpus that is most alike (shared topics, then shared wording).
+    Candidates are found through an index of documents by jurisdiction, so the cost grows with
+    the deferring clauses, not with their product with the corpus.
     """
     refers: dict[str, list[str]] = {}
     defers: dict[str, list[str]] = {}
@@ -329,9 +375,24 @@ def resolve_links(
         "市级": "prefecture",
         "上级": None,
     }
+    by_place: dict[str, list[Document]] = {}
+    for d in documents:
+        if d.meta.jurisdiction_code:
+            by_place.setdefault(d.meta.jurisdiction_code, []).append(d)
+    measures_of: dict[str, list[Clause]] = {}
+
+    def measures(doc: Document) -> list[Clause]:
+        if doc.id not in measures_of:
+            measures_of[doc.id] = measure_level(list(doc.clauses))
+        return measures_of[doc.id]
+
     for doc in documents:
         clauses = list(doc.clauses)
-        measure_ids = {c.id for c in measure_level(clauses)}
+        measure_ids = {c.id for c in measures(doc)}
+        by_label: dict[str, list[Clause]] = {}
+        for c in clauses:
+            if c.label:
+                by_label.setdefault(c.label, []).append(c)
         for clause in clauses:
             f = facts.get(clause.id)
             if f is None:
@@ -340,13 +401,9 @@ def resolve_links(
                 applies.setdefault(doc.id, []).extend(f.applies_by_reference)
             targets = []
             for label in f.clause_refs:
-                siblings = {c.id for c in clauses if c.parent_id == clause.parent_id}
-                found = [
-                    c
-                    for c in clauses
-                    if c.label == label and c.id not in siblings and c.id in measure_ids
-                ]
-                found = found or [c for c in clauses if c.label == label and c.id != clause.id]
+                same = by_label.get(label, [])
+                found = [c for c in same if c.parent_id != clause.parent_id and c.id in measure_ids]
+                found = found or [c for c in same if c.id != clause.id]
                 if found:
                     targets.append(found[0])
             if targets:
@@ -356,29 +413,26 @@ def resolve_links(
             level = levels.get(f.defers_to)
             higher = [
                 d
-                for d in documents
-                if d.id != doc.id
-                and d.meta.jurisdiction_code
-                and d.meta.jurisdiction_code != doc.meta.jurisdiction_code
-                and gaz.contains(d.meta.jurisdiction_code, doc.meta.jurisdiction_code)
-                and (level is None or gaz.get(d.meta.jurisdiction_code).level == level)
+                for place in gaz.ancestors(doc.meta.jurisdiction_code)[1:]
+                if level is None or place.level == level
+                for d in by_place.get(place.code, [])
             ]
             for source in targets or [clause]:
-                best = _most_alike(source, facts, higher)
+                best = _most_alike(source, facts, higher, measures)
                 if best is not None:
                     defers.setdefault(source.id, []).append(best)
     return {"refers_to": refers, "defers_to": defers, "applies_by_reference": applies}
 
 
 def _most_alike(
-    source: Any, facts: dict[str, ClauseFacts], documents: list[Document]
+    source: Any, facts: dict[str, ClauseFacts], documents: list[Document], measures: Any
 ) -> str | None:
     sf = facts.get(source.id)
     s_topics = set(sf.topics) if sf else set()
     s_grams = _bigrams(source.full_text)
     best: tuple[float, str] | None = None
     for d in documents:
-        for c in measure_level(list(d.clauses)):
+        for c in measures(d):
             f = facts.get(c.id)
             if f is None:
                 continue
@@ -393,13 +447,6 @@ def _most_alike(
             if best is None or score > best[0]:
                 best = (score, f"{d.iri}/{'/'.join(c.key)}")
     return best[1] if best and best[0] > 0.1 else None
-
-
-def save(ds: Dataset, path: Path) -> None:
-    """Write the dataset as N-Quads (sorted lines: byte-identical for identical input)."""
-    data = ds.serialize(format="nquads")
-    lines = sorted(set(line for line in data.splitlines() if line.strip()))
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def load(path: Path) -> Dataset:
@@ -437,5 +484,4 @@ __all__ = [
     "org_iri",
     "place_iri",
     "resolve_links",
-    "save",
 ]

@@ -16,6 +16,7 @@ the index on disk and the API use one shape.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -38,12 +39,13 @@ class NormalizedText:
     """Normalised text with a map from each normalised character to its raw offset.
 
     ``offsets[i]`` is the index in the raw text of normalised character ``i``; ``offsets`` has one
-    extra trailing entry (the raw length) so that end offsets map too.
+    extra trailing entry (the raw length) so that end offsets map too. It is a compact integer
+    array (4 bytes a character), not a tuple of Python ints (about 36).
     """
 
     raw: str
     text: str
-    offsets: tuple[int, ...]
+    offsets: Sequence[int]
 
     def raw_span(self, span: Span) -> Span:
         """Map a ``[start, end)`` span of the normalised text to the raw text."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from array import array
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -282,7 +283,8 @@ def normalize(raw: str) -> NormalizedText:
             paragraph = text
         out.extend(line)
     text = _text(out)
-    offsets = tuple(pos for _, pos in out) + (len(raw),)
+    offsets = array("l", [pos for _, pos in out])
+    offsets.append(len(raw))
     return NormalizedText(raw=raw, text=text, offsets=offsets)
 
 

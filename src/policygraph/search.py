@@ -117,6 +117,7 @@ class Searcher:
 
             raise IndexError_("index has no embedding model recorded in its manifest; rebuild it")
         self.encoder = load_encoder(path)
+        self._searchable = set(self.index.clause_ids)
         from .tokenize import tokens
 
         tokens("预热")  # build the tokenizer now, not under the first burst of requests
@@ -205,16 +206,16 @@ class Searcher:
         wanted_topics, wanted_types = set(intent.topics), set(intent.measure_types)
         if not wanted_topics and not wanted_types:
             return []
+        index = self.ws.concept_index
+        keys = wanted_topics or wanted_types
+        candidates = {cid for key in keys for cid in index.get(key, ())} & self._searchable
         scored = []
-        for cid in self.index.clause_ids:
-            f = self.ws.facts.get(cid)
-            if f is None:
-                continue
+        for cid in candidates:
+            f = self.ws.facts[cid]
             t = len(wanted_topics & set(f.topics))
             m = len(wanted_types & set(f.measure_types))
             money = 1 if intent.asks_amount and f.grants_money else 0
-            if (wanted_topics and t) or (not wanted_topics and m):
-                scored.append((-t, -money, -m, -lexical.get(cid, 0.0), cid))
+            scored.append((-t, -money, -m, -lexical.get(cid, 0.0), cid))
         return [cid for *_, cid in sorted(scored)]
 
     def hit(self, cid: str, score: float, app: Applicability, intent: Intent) -> dict[str, Any]:

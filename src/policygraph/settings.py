@@ -49,7 +49,16 @@ REGISTRY: dict[str, Setting] = {
         Setting("hnsw_m", 32, "HNSW graph degree for the approximate index."),
         Setting("hnsw_ef_search", 128, "HNSW search breadth (recall/latency trade-off)."),
         Setting("rrf_k", 60, "Reciprocal-rank-fusion constant for dense + lexical fusion."),
-        Setting("sparql_backend", "oxigraph", "SPARQL store: `oxigraph` (fast) or `rdflib`."),
+        Setting(
+            "sparql_backend",
+            "oxigraph",
+            "SPARQL store: `oxigraph` (fast), `rdflib`, or a remote endpoint URL.",
+        ),
+        Setting(
+            "oxigraph_disk_quads",
+            2_000_000,
+            "Graphs with more quads get an on-disk Oxigraph store in the index.",
+        ),
         Setting("sparql_timeout_ms", 5_000, "Time limit of one SPARQL query."),
         Setting("sparql_max_rows", 10_000, "Row cap of one SPARQL result."),
         Setting(

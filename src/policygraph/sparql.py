@@ -156,19 +156,22 @@ class OxigraphStore:
 
     name = "oxigraph"
 
-    def __init__(self, nquads: Path, store_path: Path | None = None):
+    def __init__(self, nquads: Path, read_only: Path | None = None):
         import pyoxigraph as ox
 
         self._ox = ox
-        self.store = ox.Store(str(store_path)) if store_path else ox.Store()
-        if len(self.store) == 0:
+        if read_only is not None:
+            self.store = ox.Store.read_only(str(read_only))  # built on disk by `policygraph build`
+        else:
+            self.store = ox.Store()
             self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
 
     def __len__(self) -> int:
         return len(self.store)
 
     def _term(self, t: Any) -> Term:
-        ox = self._ox
+        import pyoxigraph as ox
+
         if isinstance(t, ox.NamedNode):
             return Term("uri", t.value)
         if isinstance(t, ox.BlankNode):
@@ -268,14 +271,93 @@ class RdflibStore:
         return _run_with_timeout(run, timeout_ms)
 
 
-def open_store(index_dir: Path, backend: str = "oxigraph") -> OxigraphStore | RdflibStore:
-    """The SPARQL store of an index directory."""
+class RemoteStore:
+    """A SPARQL 1.1 Protocol endpoint elsewhere (Oxigraph server, Fuseki, QLever, another
+    policygraph), queried over HTTP and answered with the same ``SparqlResult``."""
+
+    name = "remote"
+
+    def __init__(self, endpoint: str, timeout_s: float = 30.0):
+        import httpx
+
+        if not endpoint.startswith(("http://", "https://")):
+            raise SparqlError(
+                f"sparql_backend must be oxigraph, rdflib or an http(s) endpoint URL, not {endpoint!r}"
+            )
+        self.endpoint = endpoint
+        self.client = httpx.Client(timeout=timeout_s)
+
+    def __len__(self) -> int:
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(result.rows[0]["n"].value) if result.rows else 0
+
+    @staticmethod
+    def _term(b: dict[str, str]) -> Term:
+        kind = {"uri": "uri", "bnode": "bnode"}.get(b["type"], "literal")
+        return Term(kind, b["value"], b.get("datatype"), b.get("xml:lang"))
+
+    def query(self, query: str, timeout_ms: int = 5000, max_rows: int = 10000) -> SparqlResult:
+        import httpx
+
+        form = check_query(query)
+        text = query if "PREFIX" in query.upper() else PREFIX_HEADER + query
+        accept = (
+            "application/sparql-results+json"
+            if form in {"SELECT", "ASK"}
+            else "application/n-triples"
+        )
+        try:
+            r = self.client.post(
+                self.endpoint,
+                data={"query": text},
+                headers={"accept": accept},
+                timeout=timeout_ms / 1000 + 1,
+            )
+        except httpx.TimeoutException:
+            raise SparqlTimeout(f"remote endpoint did not answer in {timeout_ms} ms") from None
+        except httpx.HTTPError as exc:
+            raise SparqlError(f"remote endpoint {self.endpoint} failed: {exc}") from exc
+        if r.status_code == 504:
+            raise SparqlTimeout(f"remote endpoint: {r.text[:300]}")
+        if r.status_code >= 400:
+            raise SparqlError(f"remote endpoint answered {r.status_code}: {r.text[:300]}")
+        if form == "ASK":
+            return SparqlResult("ASK", boolean=bool(r.json()["boolean"]))
+        if form == "SELECT":
+            body = r.json()
+            rows = [{k: self._term(v) for k, v in b.items()} for b in body["results"]["bindings"]]
+            if len(rows) > max_rows:
+                raise SparqlLimitError(
+                    f"result has more than {max_rows} rows (sparql_max_rows); add a LIMIT"
+                )
+            return SparqlResult("SELECT", variables=list(body["head"]["vars"]), rows=rows)
+        import pyoxigraph as ox
+
+        triples = []
+        for t in ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES):
+            triples.append(
+                tuple(
+                    OxigraphStore._term(cast(Any, OxigraphStore), x)
+                    for x in (t.subject, t.predicate, t.object)
+                )
+            )
+        return SparqlResult(form, triples=cast(Any, triples))
+
+
+def open_store(
+    index_dir: Path, backend: str = "oxigraph"
+) -> OxigraphStore | RdflibStore | RemoteStore:
+    """The SPARQL store of an index directory: Oxigraph (on disk when the build made one),
+    rdflib's memory store, or a remote SPARQL 1.1 endpoint given by URL."""
     path = Path(index_dir) / "graph.nq"
     if backend == "oxigraph":
-        return OxigraphStore(path)
+        disk = Path(index_dir) / "oxigraph"
+        return OxigraphStore(path, read_only=disk) if disk.is_dir() else OxigraphStore(path)
     if backend == "rdflib":
         return RdflibStore(path)
-    raise SparqlError(f"unknown sparql_backend {backend!r} (oxigraph, rdflib)")
+    if backend.startswith(("http://", "https://")):
+        return RemoteStore(backend)
+    raise SparqlError(f"unknown sparql_backend {backend!r} (oxigraph, rdflib, or an endpoint URL)")
 
 
 # ------------------------------------------------------------------ serialisation

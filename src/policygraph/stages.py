@@ -55,27 +55,33 @@ def write_facts(path: Path, facts: dict[str, ClauseFacts]) -> None:
 
 def run_stages(
     documents: list[Document],
+    facts: dict[str, ClauseFacts],
     out: Path,
     settings: Settings,
     progress: Progress,
     stages: dict[str, float],
 ) -> list[Document]:
     """Run the post-segmentation stages in order, writing their files into ``out``."""
-    from .graph import GraphBuilder, save
+    from .graph import GraphBuilder
 
-    t0 = time.perf_counter()
-    documents, facts = extract_documents(documents, progress)
     write_facts(out / "facts.jsonl", facts)
-    stages["extract"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     progress("graph", 0, 1)
     builder = GraphBuilder(settings.iri_base)
-    ds = builder.build(documents, facts)
-    save(ds, out / "graph.nq")
-    (out / "links.json").write_text(
-        json.dumps(builder.links, ensure_ascii=False, sort_keys=True), "utf-8"
-    )
+    links = builder.write(documents, facts, out / "graph.nq")
+    if builder.n_quads > settings.oxigraph_disk_quads:
+        # a large graph is served from disk (RocksDB) instead of being loaded into memory
+        import pyoxigraph as ox
+
+        progress("graph store (on disk)", 0, 1)
+        store = ox.Store(str(out / "oxigraph"))
+        store.bulk_load(path=str(out / "graph.nq"), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        del store
+        progress("graph store (on disk)", 1, 1)
+    (out / "links.json").write_text(json.dumps(links, ensure_ascii=False, sort_keys=True), "utf-8")
     progress("graph", 1, 1)
     stages["graph"] = time.perf_counter() - t0
 
@@ -83,6 +89,30 @@ def run_stages(
     build_search_index(documents, facts, out, settings, progress)
     stages["index"] = time.perf_counter() - t0
     return documents
+
+
+def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
+    from .tokenize import tokens
+
+    return [tokens(t) for t in texts]
+
+
+def tokenize_all(texts: list[str], workers: int | None = None) -> list[list[str]]:
+    """jieba tokens of many texts, on every core for large inputs (order kept)."""
+    import os
+
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if len(texts) < 5_000 or workers < 2:
+        return _tokenize_chunk(texts)
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1000, len(texts) // (workers * 8))
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    out: list[list[str]] = []
+    with ProcessPoolExecutor(workers) as pool:
+        for part in pool.map(_tokenize_chunk, chunks):
+            out.extend(part)
+    return out
 
 
 def searchable(documents: list[Document]) -> list[tuple[str, str]]:
@@ -121,23 +151,27 @@ def build_search_index(
     """Embedding model (built offline unless one is configured), FAISS and BM25."""
     from .embed import build_default_model, load_encoder
     from .index import HybridIndex
-    from .tokenize import dictionary_hash, tokens
+    from .tokenize import dictionary_hash
 
     items = searchable(documents)
     ids = [cid for cid, _ in items]
     texts = [text for _, text in items]
+    progress("tokenize", 0, len(texts))
+    token_lists = tokenize_all(texts)
+    progress("tokenize", len(texts), len(texts))
     if settings.model:
         model_info = {"name": settings.model, "builtin": False}
         encoder = load_encoder(settings.model)
     else:
         progress("model (offline LSA)", 0, 1)
-        all_texts = [c.full_text for d in documents for c in d.clauses if len(c.full_text) >= 10]
-        build_default_model(all_texts, out / "model", dim=settings.embedding_dim)
+        build_default_model(
+            texts, out / "model", dim=settings.embedding_dim, token_lists=token_lists
+        )
         progress("model (offline LSA)", 1, 1)
         model_info = {"name": "policygraph-lsa-static", "builtin": True}
         encoder = load_encoder(out / "model")
     vectors = []
-    batch = 2048
+    batch = 4096
     for i in range(0, len(texts), batch):
         progress("embed", i, len(texts))
         vectors.append(encoder.encode(texts[i : i + batch]))
@@ -145,7 +179,6 @@ def build_search_index(
     import numpy as np
 
     matrix = np.vstack(vectors) if vectors else np.zeros((0, encoder.dim), dtype=np.float32)
-    token_lists = [tokens(t) for t in texts]
     index = HybridIndex.build(
         ids, matrix, token_lists, settings.ann_threshold, settings.hnsw_m, settings.hnsw_ef_search
     )

@@ -49,6 +49,27 @@ class Workspace:
         )
 
     @cached_property
+    def reverse_links(self) -> dict[str, dict[str, list[str]]]:
+        """``{relation: {target clause IRI: [source clause ids]}}`` for refers_to and defers_to."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for relation in ("refers_to", "defers_to"):
+            rev: dict[str, list[str]] = {}
+            for source, targets in self.links[relation].items():
+                for target in targets:
+                    rev.setdefault(target, []).append(source)
+            out[relation] = rev
+        return out
+
+    @cached_property
+    def concept_index(self) -> dict[str, list[str]]:
+        """Clause ids by extracted topic and measure-type concept key (for graph-steered search)."""
+        index: dict[str, list[str]] = {}
+        for cid, f in self.facts.items():
+            for key in (*f.topics, *f.measure_types):
+                index.setdefault(key, []).append(cid)
+        return index
+
+    @cached_property
     def measure_ids(self) -> set[str]:
         """IDs of measure-level clauses (numbered clauses without numbered children)."""
         from .segment import measure_level

@@ -50,7 +50,7 @@ def prepare(ws: Workspace, settings: Settings) -> None:
     from ..sparql_pool import SparqlPool
 
     _ = ws.searcher
-    if settings.sparql_workers > 0:
+    if settings.sparql_workers > 0 and settings.sparql_backend in {"oxigraph", "rdflib"}:
         ws.__dict__["store"] = SparqlPool(
             ws.index_dir, settings.sparql_backend, workers=settings.sparql_workers
         )

@@ -31,9 +31,8 @@ def clause_view(ws: Workspace, clause: Clause, as_of: dt.date | None = None) -> 
     for relation in ("refers_to", "defers_to"):
         for target in ws.links[relation].get(clause.id, []):
             out_refs.append({"relation": relation, **clause_ref(ws, ws.clause(target))})
-        for source, targets in ws.links[relation].items():
-            if iri in targets:
-                in_refs.append({"relation": relation, **clause_ref(ws, ws.clauses_by_id[source])})
+        for source in ws.reverse_links[relation].get(iri, []):
+            in_refs.append({"relation": relation, **clause_ref(ws, ws.clauses_by_id[source])})
     if facts:
         out_refs.extend({"relation": "cites", "label": label} for label in facts.doc_refs)
     raw = doc.normalized.raw[clause.raw_span[0] : clause.raw_span[1]]
