@@ -23,6 +23,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from . import __version__
 from .errors import BuildError, DocumentError, IndexError_, PolicyGraphError
 from .gazetteer import Gazetteer
@@ -331,18 +333,40 @@ def _decode_offsets(runs: list[list[int]]) -> array[int]:
     return out
 
 
+class LazyOffsets(Sequence[int]):
+    """The offset map of a loaded document, decoded on first use (serving rarely needs it:
+    clause spans in both texts are stored with the clauses)."""
+
+    def __init__(self, runs: list[list[int]]):
+        self._runs: list[list[int]] | None = runs
+        self._data: array[int] | None = None
+
+    def _get(self) -> array[int]:
+        if self._data is None:
+            assert self._runs is not None
+            self._data = _decode_offsets(self._runs)
+            self._runs = None
+        return self._data
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def,override]
+        return self._get()[i]
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 def load_documents(index_dir: Path) -> list[Document]:
     """Documents with their clauses from an index directory."""
     clauses: dict[str, list[Clause]] = {}
     with (index_dir / "clauses.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
-            c = clause_from_json(json.loads(line))
+            c = clause_from_json(orjson.loads(line))
             clauses.setdefault(c.doc_id, []).append(c)
     docs = []
     with (index_dir / "documents.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
-            d = json.loads(line)
-            normalized = NormalizedText(d["raw"], d["text"], _decode_offsets(d["offsets"]))
+            d = orjson.loads(line)
+            normalized = NormalizedText(d["raw"], d["text"], LazyOffsets(d["offsets"]))
             docs.append(
                 Document(
                     id=d["id"],

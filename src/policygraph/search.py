@@ -155,7 +155,7 @@ class Searcher:
         lexical = self.index.lexical(list(intent.lexical_tokens), pool)
         dense = self.index.dense(self.encoder.encode([intent.dense_text])[0], pool)
         lists = [[ids[i] for i, _ in dense], [ids[i] for i, _ in lexical]]
-        graph = self._graph_list(intent, {ids[i]: s for i, s in lexical})
+        graph = self._graph_list(intent, {ids[i]: s for i, s in lexical}, pool)
         if graph:
             lists.append(graph[:pool])
         fused: dict[str, float] = {}
@@ -202,21 +202,35 @@ class Searcher:
                 out.append(hit)
         return out
 
-    def _graph_list(self, intent: Intent, lexical: dict[str, float]) -> list[str]:
+    def _graph_list(self, intent: Intent, lexical: dict[str, float], pool: int) -> list[str]:
+        """Clauses whose extracted concepts match the question's, best matches first.
+
+        Reads a bounded prefix of each concept's pre-ordered list, so its cost does not grow with
+        the number of clauses on a topic.
+        """
         wanted_topics, wanted_types = set(intent.topics), set(intent.measure_types)
         if not wanted_topics and not wanted_types:
             return []
         index = self.ws.concept_index
-        keys = wanted_topics or wanted_types
-        candidates = {cid for key in keys for cid in index.get(key, ())} & self._searchable
+        keys = sorted(wanted_topics or wanted_types)
+        candidates: set[str] = set()
+        for key in keys:
+            taken = 0
+            for cid in index.get(key, ()):
+                if cid in self._searchable:
+                    candidates.add(cid)
+                    taken += 1
+                    if taken >= 4 * pool:
+                        break
         scored = []
         for cid in candidates:
             f = self.ws.facts[cid]
-            t = len(wanted_topics & set(f.topics))
-            m = len(wanted_types & set(f.measure_types))
+            t = len(wanted_topics.intersection(f.topics))
+            m = len(wanted_types.intersection(f.measure_types))
             money = 1 if intent.asks_amount and f.grants_money else 0
             scored.append((-t, -money, -m, -lexical.get(cid, 0.0), cid))
-        return [cid for *_, cid in sorted(scored)]
+        scored.sort()
+        return [cid for *_, cid in scored[:pool]]
 
     def hit(self, cid: str, score: float, app: Applicability, intent: Intent) -> dict[str, Any]:
         """One result as the API returns it."""

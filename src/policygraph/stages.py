@@ -78,7 +78,6 @@ def run_stages(
         store = ox.Store(str(out / "oxigraph"))
         store.bulk_load(path=str(out / "graph.nq"), format=ox.RdfFormat.N_QUADS)
         store.flush()
-        store.optimize()
         del store
         progress("graph store (on disk)", 1, 1)
     (out / "links.json").write_text(json.dumps(links, ensure_ascii=False, sort_keys=True), "utf-8")

@@ -8,6 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .errors import NotFoundError
 from .gazetteer import Gazetteer
 from .ids import id_from_iri
@@ -39,7 +41,7 @@ class Workspace:
         if facts_path.exists():
             with facts_path.open(encoding="utf-8") as fh:
                 for line in fh:
-                    f = facts_from_json(json.loads(line))
+                    f = facts_from_json(orjson.loads(line))
                     self.facts[f.clause_id] = f
         links_path = self.index_dir / "links.json"
         self.links: dict[str, Any] = (
@@ -62,11 +64,14 @@ class Workspace:
 
     @cached_property
     def concept_index(self) -> dict[str, list[str]]:
-        """Clause ids by extracted topic and measure-type concept key (for graph-steered search)."""
+        """Clause ids by extracted topic and measure-type concept key (for graph-steered search),
+        each list ordered once: clauses that grant money first, then by id."""
         index: dict[str, list[str]] = {}
         for cid, f in self.facts.items():
             for key in (*f.topics, *f.measure_types):
                 index.setdefault(key, []).append(cid)
+        for ids in index.values():
+            ids.sort(key=lambda c: (not self.facts[c].grants_money, c))
         return index
 
     @cached_property

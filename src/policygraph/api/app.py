@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -175,9 +175,11 @@ def create_app(
         ] = False,
     ) -> dict[str, Any]:
         """Clauses that answer a question, with amounts, applicability (``applies``, ``why``) and citations."""
-        return ws(request).search(
+        answer = ws(request).search(
             q, k=k, firm_in=firm_in, as_of=parse_date(as_of), only_applicable=only_applicable
         )
+        # plain JSON types already: skip FastAPI's per-field encoder walk on the hot path
+        return JSONResponse(answer)  # type: ignore[return-value]
 
     @app.get("/clauses/{clause_id:path}", tags=["graph"])
     def clause(request: Request, clause_id: str, as_of: DateParam = None) -> dict[str, Any]:
