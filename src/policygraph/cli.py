@@ -100,6 +100,29 @@ def build(
 
 
 @app.command()
+def add(
+    files: Annotated[list[Path], typer.Argument(help="Policy files to add.")],
+    index: IndexOpt = Path("indexes/default"),
+) -> None:
+    """Add documents to a built index without rebuilding it (atomic, like a build).
+
+    Example: policygraph add new-measures.pdf --index indexes/default
+    """
+    from .pipeline import add_documents
+
+    try:
+        report = add_documents(index, files)
+    except PolicyGraphError as exc:
+        _fail(exc)
+        return
+    err.print(
+        f"added to {report.out_dir}: now {report.n_documents} documents, {report.n_clauses} clauses, in {report.seconds:.2f}s"
+    )
+    for s in report.skipped:
+        err.print(f"[yellow]skipped[/yellow] {s.file}: {s.reason}")
+
+
+@app.command()
 def clauses(
     index: IndexOpt = Path("indexes/default"),
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line.")] = False,

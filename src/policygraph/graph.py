@@ -128,17 +128,26 @@ class GraphBuilder:
         self.n_quads += 1
 
     def write(
-        self, documents: list[Document], facts: dict[str, ClauseFacts], path: Path
+        self,
+        documents: list[Document],
+        facts: dict[str, ClauseFacts],
+        path: Path,
+        links: dict[str, Any] | None = None,
+        with_ontology: bool = True,
+        all_documents: list[Document] | None = None,
     ) -> dict[str, Any]:
-        """Write ``graph.nq``; returns the resolved links (refers_to, defers_to, applies_by_reference)."""
-        index = _DocumentIndex(documents)
-        self.links = resolve_links(documents, facts, self.gaz)
+        """Write the quads of ``documents`` to ``path``; returns the links (refers_to, defers_to,
+        applies_by_reference). An added segment passes the index's links, every document (to
+        resolve references) and no ontology (the base file has it)."""
+        index = _DocumentIndex(all_documents or documents)
+        self.links = links if links is not None else resolve_links(documents, facts, self.gaz)
         with Path(path).open("w", encoding="utf-8") as fh:
             self._out = fh
-            onto = _iri(f"{self.base}/graph/ontology")
-            for s, p, o in ontology_graph():
-                fh.write(f"{s.n3()} {p.n3()} {o.n3()} {onto} .\n")
-                self.n_quads += 1
+            if with_ontology:
+                onto = _iri(f"{self.base}/graph/ontology")
+                for s, p, o in ontology_graph():
+                    fh.write(f"{s.n3()} {p.n3()} {o.n3()} {onto} .\n")
+                    self.n_quads += 1
             for doc in documents:
                 self._document(doc, facts, index)
         self._out = None
@@ -355,7 +364,10 @@ def _bigrams(text: str) -> set[str]:
 
 
 def resolve_links(
-    documents: list[Document], facts: dict[str, ClauseFacts], gaz: Gazetteer
+    documents: list[Document],
+    facts: dict[str, ClauseFacts],
+    gaz: Gazetteer,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Intra-document references, deference to higher-level measures, application by reference.
 
@@ -387,6 +399,8 @@ def resolve_links(
         return measures_of[doc.id]
 
     for doc in documents:
+        if only is not None and doc.id not in only:
+            continue
         clauses = list(doc.clauses)
         measure_ids = {c.id for c in measures(doc)}
         by_label: dict[str, list[Clause]] = {}

@@ -26,7 +26,7 @@ from .models import DocumentMeta, NormalizedText
 from .normalize import compact, fold
 from .segment import cn_to_int
 
-DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔(?:19|20)\d{2}〕\d{1,4}号")
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}〔(?:19|20)\d{2}〕\d{1,5}号")
 _DOC_NUMBER_LINE = re.compile(rf"^({DOC_NUMBER.pattern})$")
 _CN_DIGIT = "〇零一二三四五六七八九十两"
 DATE = re.compile(

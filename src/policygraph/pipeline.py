@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from . import __version__
@@ -355,30 +356,47 @@ class LazyOffsets(Sequence[int]):
         return len(self._get())
 
 
-def load_documents(index_dir: Path) -> list[Document]:
-    """Documents with their clauses from an index directory."""
+def segment_paths(
+    index_dir: Path, base: str, kind: str, ext: str, segments: list[str] | None = None
+) -> list[Path]:
+    """The base file of an index and the files of its added segments, in order."""
+    if segments is None:
+        manifest = json.loads((Path(index_dir) / "manifest.json").read_text("utf-8"))
+        segments = manifest.get("segments", [])
+    return [
+        Path(index_dir) / base,
+        *(Path(index_dir) / f"{kind}.d" / f"{name}.{ext}" for name in segments),
+    ]
+
+
+def _lines(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        with path.open("rb") as fh:
+            yield from fh
+
+
+def load_documents(index_dir: Path, segments: list[str] | None = None) -> list[Document]:
+    """Documents with their clauses from an index directory (base and added segments)."""
     clauses: dict[str, list[Clause]] = {}
-    with (index_dir / "clauses.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            c = clause_from_json(orjson.loads(line))
-            clauses.setdefault(c.doc_id, []).append(c)
+    for line in _lines(segment_paths(index_dir, "clauses.jsonl", "clauses", "jsonl", segments)):
+        c = clause_from_json(orjson.loads(line))
+        clauses.setdefault(c.doc_id, []).append(c)
     docs = []
-    with (index_dir / "documents.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            d = orjson.loads(line)
-            normalized = NormalizedText(d["raw"], d["text"], LazyOffsets(d["offsets"]))
-            docs.append(
-                Document(
-                    id=d["id"],
-                    iri=d["iri"],
-                    file=d["file"],
-                    sha256=d["sha256"],
-                    format=d["format"],
-                    meta=meta_from_json(d["meta"]),
-                    normalized=normalized,
-                    clauses=tuple(clauses.get(d["id"], [])),
-                )
+    for line in _lines(segment_paths(index_dir, "documents.jsonl", "documents", "jsonl", segments)):
+        d = orjson.loads(line)
+        normalized = NormalizedText(d["raw"], d["text"], LazyOffsets(d["offsets"]))
+        docs.append(
+            Document(
+                id=d["id"],
+                iri=d["iri"],
+                file=d["file"],
+                sha256=d["sha256"],
+                format=d["format"],
+                meta=meta_from_json(d["meta"]),
+                normalized=normalized,
+                clauses=tuple(clauses.get(d["id"], [])),
             )
+        )
     return docs
 
 
@@ -408,3 +426,199 @@ def read_manifest(index_dir: Path) -> dict[str, Any]:
         if file.stat().st_size < 50_000_000 and _sha256(file) != digest:
             raise IndexError_(f"index file changed since the build (checksum mismatch): {file}")
     return manifest
+
+
+def add_documents(
+    index_dir: Path, paths: list[Path], settings: Settings | None = None
+) -> BuildReport:
+    """Add documents to a built index without rebuilding the rest.
+
+    The new index directory is made of hard links to the current files plus one new segment
+    (documents, clauses, facts, graph quads, vectors, BM25 postings) and rewritten small files
+    (manifest, links, search ids); an on-disk Oxigraph store is checkpointed (hard links) and
+    extended. It replaces the old directory atomically, like a build. The documents are encoded
+    with the index's own model, BM25 statistics are computed at query time, and links are
+    recomputed for the new documents and those they may change, so search results equal those of
+    a full rebuild with the same model.
+
+    Raises:
+        BuildError: nothing could be added (every file skipped), or the index cannot be extended.
+    """
+    from .workspace import Workspace
+
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    ws = Workspace.load(index_dir, settings)
+    settings = ws.settings
+    manifest = ws.manifest
+    new_docs: list[Document] = []
+    new_facts: dict[str, ClauseFacts] = {}
+    skipped: list[SkippedFile] = []
+    known = {d.id: d.file for d in ws.documents}
+    for path in paths:
+        path = Path(path)
+        rel, doc, facts, error = process_file(path, path.parent, settings)
+        if error is None and doc is not None and doc.id in known:
+            error = f"duplicate document: {doc.meta.doc_number or doc.meta.title} is already built from {known[doc.id]}"
+        if error is not None or doc is None or facts is None:
+            skipped.append(SkippedFile(rel, error or "not built"))
+            continue
+        doc = replace(doc, iri=iri(settings.iri_base, doc.id))
+        known[doc.id] = rel
+        new_docs.append(doc)
+        new_facts.update(facts)
+    if not new_docs:
+        raise BuildError("nothing to add: " + "; ".join(f"{s.file}: {s.reason}" for s in skipped))
+    segments = list(manifest.get("segments", []))
+    name = f"add-{len(segments) + 1:04d}"
+    with atomic_dir(index_dir) as tmp:
+        _link_tree(index_dir, tmp)
+        _write_segment(ws, tmp, name, new_docs, new_facts)
+        segments.append(name)
+        n_docs = len(ws.documents) + len(new_docs)
+        n_clauses = len(ws.clauses) + sum(len(d.clauses) for d in new_docs)
+        report = BuildReport(
+            str(index_dir),
+            n_docs,
+            n_clauses,
+            tuple(skipped),
+            round(time.perf_counter() - started, 3),
+            {},
+        )
+        files = dict(manifest.get("files", {}))
+        for p in sorted(tmp.rglob("*")):
+            rel_path = str(p.relative_to(tmp))
+            if (
+                not p.is_file()
+                or rel_path == "manifest.json"
+                or p.relative_to(tmp).parts[0] == "oxigraph"
+            ):
+                continue
+            if rel_path not in files or not p.samefile(index_dir / rel_path):
+                files[rel_path] = _sha256(p)
+        corpus = dict(manifest.get("corpus", {}))
+        corpus.update({d.file: d.sha256 for d in new_docs})
+        updated = {
+            **manifest,
+            "segments": segments,
+            "n_documents": n_docs,
+            "n_clauses": n_clauses,
+            "files": files,
+            "corpus": corpus,
+        }
+        updated["search"] = {
+            **manifest.get("search", {}),
+            "n_searchable": len(json.loads((tmp / "search_ids.json").read_text("utf-8"))),
+        }
+        (tmp / "manifest.json").unlink()
+        (tmp / "manifest.json").write_text(
+            json.dumps(updated, ensure_ascii=False, indent=1), "utf-8"
+        )
+    return replace(report, seconds=round(time.perf_counter() - started, 3))
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Hard-link every file of ``src`` into ``dst`` (the on-disk graph store is checkpointed)."""
+    for path in src.rglob("*"):
+        rel = path.relative_to(src)
+        if rel.parts[0] == "oxigraph":
+            continue
+        target = dst / rel
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, target)
+    if (src / "oxigraph").is_dir():
+        import pyoxigraph as ox
+
+        ox.Store.read_only(str(src / "oxigraph")).backup(str(dst / "oxigraph"))
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write a file in a linked tree without touching the inode it shared with the old index."""
+    if path.exists():
+        path.unlink()
+    path.write_text(text, "utf-8")
+
+
+def _write_segment(
+    ws: Any, out: Path, name: str, docs: list[Document], facts: dict[str, ClauseFacts]
+) -> None:
+    from .embed import load_encoder
+    from .graph import GraphBuilder, resolve_links
+    from .index import HybridIndex
+    from .stages import searchable, tokenize_all, write_facts
+
+    for kind in ("documents", "clauses", "facts", "graph", "vectors"):
+        (out / f"{kind}.d").mkdir(exist_ok=True)
+    seg_dir = out / "seg-tmp"
+    seg_dir.mkdir()
+    write_documents(seg_dir, docs)
+    os.rename(seg_dir / "documents.jsonl", out / "documents.d" / f"{name}.jsonl")
+    os.rename(seg_dir / "clauses.jsonl", out / "clauses.d" / f"{name}.jsonl")
+    write_facts(out / "facts.d" / f"{name}.jsonl", facts)
+    shutil.rmtree(seg_dir)
+
+    # links: the new documents, and existing ones whose deference a new document may change
+    all_docs = [*ws.documents, *docs]
+    all_facts = {**ws.facts, **facts}
+    new_places = {d.meta.jurisdiction_code for d in docs if d.meta.jurisdiction_code}
+    gaz = ws.gazetteer
+    affected = {d.id for d in docs}
+    for d in ws.documents:
+        code = d.meta.jurisdiction_code
+        if (
+            code
+            and any(gaz.contains(p, code) for p in new_places)
+            and any(all_facts[c.id].defers_to for c in d.clauses if c.id in all_facts)
+        ):
+            affected.add(d.id)
+    fresh = resolve_links(all_docs, all_facts, gaz, only=affected)
+    links = {
+        k: {
+            s: t
+            for s, t in v.items()
+            if s not in affected and not any(s.startswith(a + "/") or s == a for a in affected)
+        }
+        for k, v in ws.links.items()
+    }
+    for k, v in fresh.items():
+        links.setdefault(k, {}).update(v)
+    _replace_file(out / "links.json", json.dumps(links, ensure_ascii=False, sort_keys=True))
+
+    builder = GraphBuilder(ws.settings.iri_base)
+    builder.write(
+        docs,
+        facts,
+        out / "graph.d" / f"{name}.nq",
+        links=links,
+        with_ontology=False,
+        all_documents=all_docs,
+    )
+    if (out / "oxigraph").is_dir():
+        import pyoxigraph as ox
+
+        store = ox.Store(str(out / "oxigraph"))
+        store.bulk_load(path=str(out / "graph.d" / f"{name}.nq"), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        del store
+
+    items = searchable(docs)
+    ids = [cid for cid, _ in items]
+    texts = [t for _, t in items]
+    model = ws.manifest.get("model", {})
+    encoder = load_encoder(ws.index_dir / "model" if model.get("builtin") else model["name"])
+    vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+    np.save(out / "vectors.d" / f"{name}.npy", vectors)
+    index = HybridIndex.load(
+        ws.index_dir, ws.settings.hnsw_ef_search, ws.manifest.get("segments", [])
+    )
+    index.add(ids, vectors, tokenize_all(texts))
+    seg_names = json.loads((ws.index_dir / "bm25" / "segments.json").read_text("utf-8")) + [name]
+    _replace_file(
+        out / "bm25" / "vocab.json", json.dumps(index.bm25.vocab_dict, ensure_ascii=False)
+    )
+    index.bm25.segments[-1].save(out / "bm25" / name)
+    _replace_file(out / "bm25" / "segments.json", json.dumps(seg_names))
+    _replace_file(out / "search_ids.json", json.dumps(index.clause_ids, ensure_ascii=False))

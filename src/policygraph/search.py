@@ -101,7 +101,9 @@ class Searcher:
         from .index import HybridIndex
 
         self.ws = ws
-        self.index = HybridIndex.load(ws.index_dir, ws.settings.hnsw_ef_search)
+        self.index = HybridIndex.load(
+            ws.index_dir, ws.settings.hnsw_ef_search, ws.manifest.get("segments", [])
+        )
         model = ws.manifest.get("model", {})
         configured = ws.settings.model
         if configured and configured != model.get("name"):

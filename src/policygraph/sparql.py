@@ -156,7 +156,7 @@ class OxigraphStore:
 
     name = "oxigraph"
 
-    def __init__(self, nquads: Path, read_only: Path | None = None):
+    def __init__(self, nquads: Path | list[Path], read_only: Path | None = None):
         import pyoxigraph as ox
 
         self._ox = ox
@@ -164,7 +164,8 @@ class OxigraphStore:
             self.store = ox.Store.read_only(str(read_only))  # built on disk by `policygraph build`
         else:
             self.store = ox.Store()
-            self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+            for path in nquads if isinstance(nquads, list) else [nquads]:
+                self.store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -214,10 +215,13 @@ class RdflibStore:
 
     name = "rdflib"
 
-    def __init__(self, nquads: Path):
+    def __init__(self, nquads: Path | list[Path]):
         from .graph import load
 
-        self.ds = load(nquads)
+        paths = nquads if isinstance(nquads, list) else [nquads]
+        self.ds = load(paths[0])
+        for path in paths[1:]:
+            self.ds.parse(str(path), format="nquads")
 
     def __len__(self) -> int:
         return sum(1 for _ in self.ds.quads((None, None, None, None)))
@@ -349,12 +353,14 @@ def open_store(
 ) -> OxigraphStore | RdflibStore | RemoteStore:
     """The SPARQL store of an index directory: Oxigraph (on disk when the build made one),
     rdflib's memory store, or a remote SPARQL 1.1 endpoint given by URL."""
-    path = Path(index_dir) / "graph.nq"
+    from .pipeline import segment_paths
+
+    paths = segment_paths(Path(index_dir), "graph.nq", "graph", "nq")
     if backend == "oxigraph":
         disk = Path(index_dir) / "oxigraph"
-        return OxigraphStore(path, read_only=disk) if disk.is_dir() else OxigraphStore(path)
+        return OxigraphStore(paths, read_only=disk) if disk.is_dir() else OxigraphStore(paths)
     if backend == "rdflib":
-        return RdflibStore(path)
+        return RdflibStore(paths)
     if backend.startswith(("http://", "https://")):
         return RemoteStore(backend)
     raise SparqlError(f"unknown sparql_backend {backend!r} (oxigraph, rdflib, or an endpoint URL)")

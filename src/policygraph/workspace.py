@@ -14,7 +14,7 @@ from .errors import NotFoundError
 from .gazetteer import Gazetteer
 from .ids import id_from_iri
 from .models import Clause, ClauseFacts, Document, facts_from_json, to_jsonable
-from .pipeline import load_documents, read_manifest
+from .pipeline import load_documents, read_manifest, segment_paths
 from .settings import Settings
 
 
@@ -37,12 +37,14 @@ class Workspace:
         self.clauses: list[Clause] = [c for d in documents for c in d.clauses]
         self.clauses_by_id = {c.id: c for c in self.clauses}
         self.facts: dict[str, ClauseFacts] = {}
-        facts_path = self.index_dir / "facts.jsonl"
-        if facts_path.exists():
-            with facts_path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    f = facts_from_json(orjson.loads(line))
-                    self.facts[f.clause_id] = f
+        for facts_path in segment_paths(
+            self.index_dir, "facts.jsonl", "facts", "jsonl", manifest.get("segments", [])
+        ):
+            if facts_path.exists():
+                with facts_path.open("rb") as fh:
+                    for line in fh:
+                        f = facts_from_json(orjson.loads(line))
+                        self.facts[f.clause_id] = f
         links_path = self.index_dir / "links.json"
         self.links: dict[str, Any] = (
             json.loads(links_path.read_text("utf-8"))
@@ -117,7 +119,9 @@ class Workspace:
         index_dir = Path(index_dir)
         manifest = read_manifest(index_dir)
         settings = (settings or Settings()).with_overrides(iri_base=manifest.get("iri_base"))
-        return cls(index_dir, manifest, load_documents(index_dir), settings)
+        return cls(
+            index_dir, manifest, load_documents(index_dir, manifest.get("segments", [])), settings
+        )
 
     def document(self, ref: str) -> Document:
         """A document by ID, IRI or 文号."""
