@@ -1,7 +1,6 @@
-"""Stages that run after segmentation and write their own files into the index directory.
+"""Stages that run after segmentation and extraction, writing their own files into the index.
 
-- extract: clause facts (amounts, measures, topics, rules, references) -> ``facts.jsonl``; each
-  clause's ``amounts`` are filled in for ``clauses.jsonl``;
+- facts: clause facts (amounts, measures, topics, rules, references) -> ``facts.jsonl``;
 - graph: the RDF dataset -> ``graph.nq``;
 - index: embeddings and the lexical index (see index.py), when that stage is present.
 """
@@ -11,40 +10,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from .models import ClauseFacts, Document, to_jsonable
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]
-
-
-def extract_documents(
-    documents: list[Document], progress: Progress | None = None
-) -> tuple[list[Document], dict[str, ClauseFacts]]:
-    """Facts for every clause; documents come back with clause amounts filled in."""
-    from .extract import extract_clause
-
-    facts: dict[str, ClauseFacts] = {}
-    out = []
-    total = sum(len(d.clauses) for d in documents)
-    done = 0
-    for doc in documents:
-        clauses = []
-        for clause in doc.clauses:
-            f = extract_clause(clause)
-            facts[clause.id] = f
-            clauses.append(
-                replace(clause, amounts=tuple(a for a in f.amounts if a.kind != "count_limit"))
-            )
-            done += 1
-            if progress and done % 500 == 0:
-                progress("extract", done, total)
-        out.append(replace(doc, clauses=tuple(clauses)))
-    if progress:
-        progress("extract", total, total)
-    return out, facts
 
 
 def write_facts(path: Path, facts: dict[str, ClauseFacts]) -> None:
