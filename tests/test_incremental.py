@@ -81,3 +81,24 @@ def test_add_is_atomic_and_checked(indexes, tmp_path) -> None:
     assert (
         json.loads((inc / "manifest.json").read_text("utf-8")) == manifest
     )  # unchanged after a refusal
+
+
+def test_on_disk_graph_store_is_built_and_extended(tmp_path) -> None:
+    """Past oxigraph_disk_quads the graph is served from disk; adding checkpoints and extends it."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    for p in CORPUS.glob("*.txt"):
+        if p.name != LAST:
+            shutil.copy(p, corpus / p.name)
+    settings = Settings({"oxigraph_disk_quads": 1000})
+    out = tmp_path / "index"
+    build(corpus, out, settings)
+    assert (out / "oxigraph").is_dir()
+    before = open_store(out)
+    n_before = len(before)
+    del before
+    add_documents(out, [CORPUS / LAST], settings)
+    after = open_store(out)
+    assert len(after) > n_before
+    rows = after.query((QUERIES / "defers-to-provincial.rq").read_text("utf-8")).values()
+    assert {(r[2], r[5]) for r in rows} == {("（三）", "（四）"), ("（五）", "（二）")}

@@ -41,24 +41,44 @@ def run_stages(
     progress("graph", 0, 1)
     builder = GraphBuilder(settings.iri_base)
     links = builder.write(documents, facts, out / "graph.nq")
-    if builder.n_quads > settings.oxigraph_disk_quads:
-        # a large graph is served from disk (RocksDB) instead of being loaded into memory
-        import pyoxigraph as ox
-
-        progress("graph store (on disk)", 0, 1)
-        store = ox.Store(str(out / "oxigraph"))
-        store.bulk_load(path=str(out / "graph.nq"), format=ox.RdfFormat.N_QUADS)
-        store.flush()
-        del store
-        progress("graph store (on disk)", 1, 1)
     (out / "links.json").write_text(json.dumps(links, ensure_ascii=False, sort_keys=True), "utf-8")
+    store_builder = None
+    if builder.n_quads > settings.oxigraph_disk_quads:
+        # A large graph is served from disk (RocksDB). Loading it is slow and single-threaded,
+        # and it shares nothing with the search index: it runs in its own process meanwhile.
+        import multiprocessing as mp
+
+        store_builder = mp.get_context("spawn").Process(target=_load_disk_store, args=(str(out),))
+        store_builder.start()
     progress("graph", 1, 1)
     stages["graph"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    build_search_index(documents, facts, out, settings, progress)
-    stages["index"] = time.perf_counter() - t0
+    try:
+        build_search_index(documents, facts, out, settings, progress)
+    finally:
+        if store_builder is not None:
+            progress("graph store (on disk)", 0, 1)
+            store_builder.join()
+            progress("graph store (on disk)", 1, 1)
+    if store_builder is not None and store_builder.exitcode != 0:
+        from .errors import BuildError
+
+        raise BuildError(
+            f"building the on-disk graph store failed (exit code {store_builder.exitcode})"
+        )
+    stages["index (+ on-disk graph store in parallel)" if store_builder else "index"] = (
+        time.perf_counter() - t0
+    )
     return documents
+
+
+def _load_disk_store(out: str) -> None:  # pragma: no cover - runs in a child process
+    import pyoxigraph as ox
+
+    store = ox.Store(f"{out}/oxigraph")
+    store.bulk_load(path=f"{out}/graph.nq", format=ox.RdfFormat.N_QUADS)
+    store.flush()
 
 
 def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
