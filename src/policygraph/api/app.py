@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -50,6 +51,11 @@ def prepare(ws: Workspace, settings: Settings) -> None:
     from ..sparql_pool import SparqlPool
 
     _ = ws.searcher
+    _ = ws.concept_index, ws.reverse_links, ws.measure_ids
+    # Millions of long-lived objects (clauses, facts) would be rescanned by every full GC pass,
+    # stalling requests for seconds at 1M clauses: move them out of the collector's reach.
+    gc.collect()
+    gc.freeze()
     if settings.sparql_workers > 0 and settings.sparql_backend in {"oxigraph", "rdflib"}:
         ws.__dict__["store"] = SparqlPool(
             ws.index_dir, settings.sparql_backend, workers=settings.sparql_workers
