@@ -21,14 +21,11 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -81,12 +78,6 @@ def pct(values: list[float], p: float) -> float:
 
 def du(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -237,41 +228,23 @@ def bench_sparql(
 
 def bench_http(index: Path, seconds: float, clients: int) -> dict[str, object]:
     from load import run
+    from server import LocalServer
 
-    port = free_port()
-    log = open(tempfile.mktemp(prefix="bench-serve-", suffix=".log"), "w")  # noqa: SIM115
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "policygraph.cli",
-            "serve",
-            "--index",
-            str(index),
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    server = LocalServer(index, timeout_s=1800)
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if proc.poll() is not None:
-                    raise SystemExit("server exited") from None
-                time.sleep(0.1)
-        cold = time.perf_counter() - t0
-        search_only = asyncio.run(run(url, seconds, clients, sparql_share=0.0, pid=proc.pid))
-        mixed = asyncio.run(run(url, seconds, clients, sparql_share=0.3, pid=proc.pid, seed=1))
+        search_only = asyncio.run(
+            run(server.url, seconds, clients, sparql_share=0.0, pid=server.pid)
+        )
+        mixed = asyncio.run(
+            run(server.url, seconds, clients, sparql_share=0.3, pid=server.pid, seed=1)
+        )
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    return {"cold_start_s": round(cold, 2), "search_only": search_only, "mixed": mixed}
+        server.stop()
+    return {
+        "cold_start_s": round(server.cold_start_s, 2),
+        "search_only": search_only,
+        "mixed": mixed,
+    }
 
 
 def bench_add(index: Path, work: Path, seed: int) -> dict[str, object]:

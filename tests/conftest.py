@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,71 +59,12 @@ def workspace(index_dir: Path):
     return Workspace.load(index_dir)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``policygraph serve`` in a subprocess on 127.0.0.1, stopped at the end."""
-
-    def __init__(self, index: Path, env: dict | None = None):
-        import os
-        import subprocess
-        import sys
-        import time
-
-        import httpx
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "policygraph.cli",
-            "serve",
-            "--index",
-            str(index),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        import tempfile
-
-        # a file, not a pipe: an undrained pipe fills up with the access log and blocks the server
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open while the server runs
-            prefix="policygraph-server-", suffix=".log", delete=False
-        )
-        self.proc = subprocess.Popen(
-            cmd, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                out = Path(self.log.name).read_text(errors="replace")
-                raise RuntimeError(f"server exited: {out[-2000:]}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("server did not start in 90 s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except Exception:
-            self.proc.kill()
+sys.path.insert(0, str(ROOT / "bench"))
+from server import LocalServer as Server  # noqa: E402  (one helper for tests and benchmarks)
 
 
 @pytest.fixture(scope="session")
 def server(index_dir: Path):
-    srv = Server(index_dir)
+    srv = Server(index_dir, timeout_s=90)
     yield srv
     srv.stop()
