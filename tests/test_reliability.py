@@ -183,6 +183,25 @@ def test_rebuild_while_serving_swaps_atomically(tmp_path: Path) -> None:
     assert failures == [], failures[:5]
 
 
+def _serve_get_health(
+    index: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``policygraph serve --index INDEX --get /health`` in a fresh process."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "policygraph.cli",
+        "serve",
+        "--index",
+        str(index),
+        "--get",
+        "/health",
+    ]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+    )
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -211,21 +230,7 @@ def test_rebuild_while_serving_swaps_atomically(tmp_path: Path) -> None:
 def test_damaged_index_is_refused_at_start(tmp_path: Path, damage, message: str) -> None:
     _, index = _build_copy(tmp_path)
     damage(index)
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "policygraph.cli",
-            "serve",
-            "--index",
-            str(index),
-            "--get",
-            "/health",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    r = _serve_get_health(index)
     assert r.returncode == 1
     assert message in r.stderr.replace("\n", " "), r.stderr
     assert '"status":"ok"' not in r.stdout
@@ -233,23 +238,7 @@ def test_damaged_index_is_refused_at_start(tmp_path: Path, damage, message: str)
 
 def test_other_model_configured_is_refused(tmp_path: Path) -> None:
     _, index = _build_copy(tmp_path)
-    env = {**os.environ, "POLICYGRAPH_MODEL": str(tmp_path / "some-other-model")}
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "policygraph.cli",
-            "serve",
-            "--index",
-            str(index),
-            "--get",
-            "/health",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    r = _serve_get_health(index, {"POLICYGRAPH_MODEL": str(tmp_path / "some-other-model")})
     assert r.returncode == 1 and "built with embedding model" in r.stderr.replace("\n", " ")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +39,15 @@ IndexOpt = Annotated[Path, typer.Option("--index", help="Index directory.")]
 def _fail(exc: Exception, code: int = 1) -> None:
     err.print(f"[red]error:[/red] {exc}")
     raise typer.Exit(code)
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Turn the library's errors into a one-line message and exit code 1 (no traceback)."""
+    try:
+        yield
+    except PolicyGraphError as exc:
+        _fail(exc)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -86,11 +97,8 @@ def build(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        try:
+        with _domain_errors():
             report = run_build(corpus, out, settings, progress=progress, strict=strict)
-        except PolicyGraphError as exc:
-            _fail(exc)
-            return
     err.print(
         f"built {report.n_documents} documents, {report.n_clauses} clauses into {report.out_dir} "
         f"in {report.seconds:.1f}s"
@@ -110,11 +118,8 @@ def add(
     """
     from .pipeline import add_documents
 
-    try:
+    with _domain_errors():
         report = add_documents(index, files)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     err.print(
         f"added to {report.out_dir}: now {report.n_documents} documents, {report.n_clauses} clauses, in {report.seconds:.2f}s"
     )
@@ -134,12 +139,9 @@ def clauses(
     """
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         ws = Workspace.load(index)
         selected = ws.document(doc).clauses if doc else ws.clauses
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     for c in selected:
         row = ws.clause_row(c)
         if jsonl:
@@ -164,11 +166,8 @@ def documents(
     """
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         ws = Workspace.load(index)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     rows = [ws.document_row(d, _date(as_of)) for d in ws.documents]
     if as_json:
         _echo_json(rows)
@@ -193,11 +192,8 @@ def eval_documents(
     """
     from .evaluation import evaluate_documents
 
-    try:
+    with _domain_errors():
         result = evaluate_documents(gold, corpus)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     if as_json:
         _echo_json(result)
     else:
@@ -229,12 +225,9 @@ def serve(
     settings = Settings()
     if get is not None:
         settings = settings.with_overrides(sparql_workers=0, reload_interval_s=0.0)
-    try:
+    with _domain_errors():
         ws = Workspace.load(index, settings)
         _ = ws.searcher  # checks the search index and the embedding model before serving anything
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     app_ = create_app(index, settings=ws.settings, workspace=ws)
     if get is not None:
         from fastapi.testclient import TestClient
@@ -327,12 +320,9 @@ def sparql(
     from .workspace import Workspace
 
     text = Path(query[1:]).read_text("utf-8") if query.startswith("@") else query
-    try:
+    with _domain_errors():
         ws = Workspace.load(index, Settings().with_overrides(sparql_backend=backend))
         result = ws.sparql(text)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     if fmt != "table":
         sys.stdout.write(serialize(result, fmt))
         return
@@ -358,11 +348,8 @@ def compare(
     from .analysis import compare_measures
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         ws = Workspace.load(index)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     _echo_json(compare_measures(ws, topic))
 
 
@@ -392,14 +379,11 @@ def search(
     """
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         ws = Workspace.load(index)
         answer = ws.search(
             question, k=k, firm_in=firm_in, as_of=_date(as_of), only_applicable=only_applicable
         )
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     if as_json:
         _echo_json(answer)
         return
@@ -446,12 +430,9 @@ def eval_queries(
     from .evaluation import evaluate_queries
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         ws = Workspace.load(index)
         result = evaluate_queries(lambda q, firm: ws.search(q, k=10, firm_in=firm), gold, ws)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     if as_json:
         _echo_json(result)
         return
@@ -478,11 +459,8 @@ def eval_amounts(
     from .evaluation import evaluate_amounts
     from .workspace import Workspace
 
-    try:
+    with _domain_errors():
         result = evaluate_amounts(Workspace.load(index), gold)
-    except PolicyGraphError as exc:
-        _fail(exc)
-        return
     if as_json:
         _echo_json(result)
         return
