@@ -213,18 +213,38 @@ def serve(
         str | None,
         typer.Option("--get", help="Print the response to this path and exit (no server)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes sharing the loaded index (default: setting `workers`, "
+            "0 = one per core)."
+        ),
+    ] = None,
 ) -> None:
     """Start the HTTP service (search, clauses, documents, SPARQL, widget).
 
     Example: policygraph serve --index indexes/default --port 8000
     Example: policygraph serve --get '/search?q=DCMM&firm_in=厦门市'
     """
-    from .api import create_app
+    from .api import create_app, prefork
     from .workspace import Workspace
 
     settings = Settings()
+    n_workers = workers if workers is not None else settings.workers
+    n_workers = n_workers or prefork.default_workers()
     if get is not None:
+        n_workers = 1
         settings = settings.with_overrides(sparql_workers=0, reload_interval_s=0.0)
+    else:
+        if n_workers > 1:
+            # SPARQL worker processes are per service worker: keep the total as configured
+            settings = settings.with_overrides(
+                sparql_workers=max(1, -(-settings.sparql_workers // n_workers))
+                if settings.sparql_workers
+                else 0
+            )
+        # concurrency comes from requests, not from intra-op threads (which spin between requests)
+        prefork.single_threaded_native_pools()
     with _domain_errors():
         ws = Workspace.load(index, settings)
         _ = ws.searcher  # checks the search index and the embedding model before serving anything
@@ -238,10 +258,11 @@ def serve(
         if response.status_code >= 400:
             raise typer.Exit(1)
         return
-    import uvicorn
-
-    err.print(f"serving {index} on http://{host}:{port}  (docs: /docs, search box: /widget/)")
-    uvicorn.run(app_, host=host, port=port, log_level="info")
+    err.print(
+        f"serving {index} on http://{host}:{port} with {n_workers} worker process"
+        f"{'es' if n_workers > 1 else ''}  (docs: /docs, search box: /widget/)"
+    )
+    prefork.serve(app_, host=host, port=port, workers=n_workers)
 
 
 @app.command()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 Span = tuple[int, int]
@@ -291,7 +292,7 @@ class ClauseFacts:
     defers_to: str | None = None
     applies_by_reference: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def grants_money(self) -> bool:
         return any(a.kind in {"award_cap", "ratio", "per_unit"} for a in self.amounts)
 

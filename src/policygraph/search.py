@@ -165,11 +165,16 @@ class Searcher:
             for rank, cid in enumerate(ranked, start=1):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (settings.rrf_k + rank)
         hits = []
+        # applicability depends on the document and the clause's own validity only
+        seen: dict[tuple[str, dt.date | None], Applicability] = {}
         for cid, score in fused.items():
             clause = self.ws.clauses_by_id[cid]
-            doc = self.ws.docs_by_id[clause.doc_id]
             facts = self.ws.facts.get(cid)
-            app = applicability(self.ws, doc, facts, intent)
+            key = (clause.doc_id, facts.valid_until if facts is not None else None)
+            app = seen.get(key)
+            if app is None:
+                doc = self.ws.docs_by_id[clause.doc_id]
+                app = seen[key] = applicability(self.ws, doc, facts, intent)
             if only_applicable and app.applies is not True:
                 continue
             weight = 1.0
@@ -323,19 +328,16 @@ class Searcher:
         for target in links["refers_to"].get(clause.id, []):
             out.append(entry("refers_to", target))
         iri = f"{ws.docs_by_id[clause.doc_id].iri}/{'/'.join(clause.key)}"
-        for source, targets in links["refers_to"].items():
-            if iri in targets:
-                out.append(
-                    entry(
-                        "referred_by",
-                        source
-                        if source.startswith("http")
-                        else f"{ws.settings.iri_base}/eli/{source}",
-                    )
+        reverse = ws.reverse_links
+        for source in reverse["refers_to"].get(iri, []):
+            out.append(
+                entry(
+                    "referred_by",
+                    source if source.startswith("http") else f"{ws.settings.iri_base}/eli/{source}",
                 )
-        for source, targets in links["defers_to"].items():
-            if iri in targets:
-                out.append(entry("deferred_to_by", f"{ws.settings.iri_base}/eli/{source}"))
+            )
+        for source in reverse["defers_to"].get(iri, []):
+            out.append(entry("deferred_to_by", f"{ws.settings.iri_base}/eli/{source}"))
         return out
 
 

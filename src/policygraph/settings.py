@@ -67,6 +67,11 @@ REGISTRY: dict[str, Setting] = {
             "SPARQL worker processes of the service (a runaway query is killed).",
         ),
         Setting(
+            "workers",
+            0,
+            "Service worker processes sharing the loaded index (0: one per available core).",
+        ),
+        Setting(
             "reload_interval_s",
             2.0,
             "How often the service checks its index directory for a rebuild (0: never).",

@@ -161,7 +161,7 @@ def create_app(
         }
 
     @app.get("/search", tags=["search"])
-    def search(
+    async def search(
         request: Request,
         q: Annotated[str, Query(description="Question in Chinese or English.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=1000, description="Number of results.")] = 10,
@@ -181,6 +181,8 @@ def create_app(
         ] = False,
     ) -> dict[str, Any]:
         """Clauses that answer a question, with amounts, applicability (``applies``, ``why``) and citations."""
+        # A few milliseconds of GIL-bound work: run it on the event loop. Handing it to the thread
+        # pool only adds thread switches (16 concurrent requests: about half the throughput).
         answer = ws(request).search(
             q, k=k, firm_in=firm_in, as_of=parse_date(as_of), only_applicable=only_applicable
         )
