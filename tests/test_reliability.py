@@ -280,3 +280,40 @@ def test_bounded_load_has_no_errors(server) -> None:
     result = asyncio.run(run(server.url, seconds=5, clients=8, sparql_share=0.3))
     assert result["n_errors"] == 0, result["errors"]
     assert result["ok"] > 20 and result["search"]["n"] > 0 and result["sparql"]["n"] > 0, result
+
+
+def _children(pid: int) -> list[int]:
+    return [
+        int(c)
+        for task in Path(f"/proc/{pid}/task").glob("*/children")
+        for c in task.read_text().split()
+    ]
+
+
+def _is_service_worker(pid: int) -> bool:
+    # SPARQL workers are started by multiprocessing's spawn (their command line says so)
+    return b"multiprocessing" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_worker_processes_share_the_port_and_a_dead_one_is_replaced(index_dir) -> None:
+    srv = Server(index_dir, env={"POLICYGRAPH_WORKERS": "2"}, timeout_s=90)
+    try:
+        workers = [p for p in _children(srv.pid) if _is_service_worker(p)]
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            now = [p for p in _children(srv.pid) if _is_service_worker(p)]
+            if len(now) == 2 and workers[0] not in now:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"worker not replaced: {now}")
+        for _ in range(20):  # every request is answered, whichever worker takes it
+            with httpx.Client(base_url=srv.url, timeout=30) as client:
+                r = client.get("/search", params={"q": "DCMM 奖励", "firm_in": "厦门市"})
+                assert r.status_code == 200 and r.json()["results"]
+    finally:
+        srv.stop()
+    assert srv.proc.returncode == 0  # SIGTERM: the parent stops its workers and exits cleanly
+    assert not any(Path(f"/proc/{p}").exists() for p in workers[1:])

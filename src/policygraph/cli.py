@@ -227,6 +227,7 @@ def serve(
     Example: policygraph serve --get '/search?q=DCMM&firm_in=厦门市'
     """
     from .api import create_app, prefork
+    from .api.app import warm
     from .workspace import Workspace
 
     settings = Settings()
@@ -247,7 +248,9 @@ def serve(
         prefork.single_threaded_native_pools()
     with _domain_errors():
         ws = Workspace.load(index, settings)
-        _ = ws.searcher  # checks the search index and the embedding model before serving anything
+        # checks the search index and the embedding model before serving anything; loaded here,
+        # before worker processes are forked, so that they share it
+        warm(ws)
     app_ = create_app(index, settings=ws.settings, workspace=ws)
     if get is not None:
         from fastapi.testclient import TestClient

@@ -51,19 +51,41 @@ def _serve(
 
 
 class _Worker:
+    """One worker process. It starts in the background: the first query waits for it, so that
+    the service does not wait for every store to open before it answers anything."""
+
     def __init__(self, ctx: Any, index_dir: Path, backend: str, start_timeout_s: float):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_serve, args=(child, str(index_dir), backend), daemon=True)
         self.proc.start()
         child.close()
-        if not self.conn.poll(start_timeout_s):
-            self.kill()
-            raise SparqlError("SPARQL worker did not start in time")
-        status, value = self.conn.recv()
+        self.started = time.monotonic()
+        self.start_timeout_s = start_timeout_s
+        self.n_triples: int | None = None
+        self.ready_at = 0.0
+
+    def wait_ready(self, timeout_s: float) -> bool:
+        """True once the store is open; False if it is still opening after ``timeout_s``.
+
+        Raises:
+            SparqlError: the worker failed to open the store, or did not in ``start_timeout_s``.
+        """
+        if self.n_triples is not None:
+            return True
+        left_to_start = self.start_timeout_s - (time.monotonic() - self.started)
+        if not self.conn.poll(max(0.0, min(timeout_s, left_to_start))):
+            if left_to_start <= timeout_s:
+                raise SparqlError("SPARQL worker did not start in time")
+            return False
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError):
+            raise SparqlError("SPARQL worker exited while opening the store") from None
         if status != "ready":
-            self.kill()
             raise value if isinstance(value, BaseException) else SparqlError(str(value))
         self.n_triples = int(value)
+        self.ready_at = time.monotonic()
+        return True
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -89,16 +111,27 @@ class SparqlPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._closed = False
-        first = _Worker(self._ctx, self.index_dir, backend, start_timeout_s)
-        self.n_triples = first.n_triples
-        self._idle.put(first)
-        for _ in range(max(0, workers - 1)):
-            self._idle.put(_Worker(self._ctx, self.index_dir, backend, start_timeout_s))
+        self._workers = [
+            _Worker(self._ctx, self.index_dir, backend, start_timeout_s)
+            for _ in range(max(1, workers))
+        ]
+        for worker in self._workers:
+            self._idle.put(worker)
         self.size = max(1, workers)
         self.n_killed = 0
+        self._n_triples: int | None = None
 
     def __len__(self) -> int:
-        return self.n_triples
+        """Triples in the store (waits for a worker to open it)."""
+        if self._n_triples is None:
+            for worker in self._workers:
+                with contextlib.suppress(SparqlError, OSError):
+                    if worker.wait_ready(self.start_timeout_s):
+                        self._n_triples = worker.n_triples
+                        break
+            else:
+                raise SparqlError("no SPARQL worker could open the store")
+        return self._n_triples  # type: ignore[return-value]
 
     def query(self, query: str, timeout_ms: int = 5000, max_rows: int = 10000) -> SparqlResult:
         """Run a read-only query in a worker; kill the worker if it runs past the time limit.
@@ -115,6 +148,14 @@ class SparqlPool:
             raise SparqlTimeout(
                 f"all SPARQL workers busy for {timeout_ms} ms (sparql_timeout_ms)"
             ) from None
+        try:
+            # a worker still opening its store is waited for; the time limit is the query's own
+            if not worker.wait_ready(self.start_timeout_s):
+                raise SparqlError("SPARQL worker did not start in time")
+        except SparqlError:
+            self._replace(worker)
+            raise
+        started = max(started, worker.ready_at)
         remaining = max(0.05, timeout_ms / 1000 - (time.monotonic() - started))
         try:
             worker.conn.send((query, int(remaining * 1000), max_rows))
@@ -139,9 +180,9 @@ class SparqlPool:
 
         def respawn() -> None:
             with contextlib.suppress(Exception):  # the pool keeps serving with the workers it has
-                self._idle.put(
-                    _Worker(self._ctx, self.index_dir, self.backend, self.start_timeout_s)
-                )
+                fresh = _Worker(self._ctx, self.index_dir, self.backend, self.start_timeout_s)
+                self._workers = [w for w in self._workers if w is not worker] + [fresh]
+                self._idle.put(fresh)
 
         threading.Thread(target=respawn, daemon=True).start()
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -119,9 +122,13 @@ class Workspace:
         index_dir = Path(index_dir)
         manifest = read_manifest(index_dir)
         settings = (settings or Settings()).with_overrides(iri_base=manifest.get("iri_base"))
-        return cls(
-            index_dir, manifest, load_documents(index_dir, manifest.get("segments", [])), settings
-        )
+        with paused_gc():
+            return cls(
+                index_dir,
+                manifest,
+                load_documents(index_dir, manifest.get("segments", [])),
+                settings,
+            )
 
     def document(self, ref: str) -> Document:
         """A document by ID, IRI or 文号."""
@@ -173,6 +180,19 @@ class Workspace:
             "as_of": day.isoformat(),
             "n_clauses": len(doc.clauses),
         }
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while millions of long-lived objects are created: each full
+    pass would rescan all of them (loading 100k clauses takes about half as long)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _subsequence(short: str, long: str) -> bool:

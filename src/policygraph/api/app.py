@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import QueryError
 from ..settings import Settings
-from ..workspace import Workspace
+from ..workspace import Workspace, paused_gc
 from . import errors, linked_data, views
 from .sparql_endpoint import router as sparql_router
 
@@ -46,16 +46,22 @@ def parse_date(value: str | None) -> dt.date | None:
         raise QueryError(f"as_of must be an ISO date (YYYY-MM-DD), got {value[:40]!r}") from None
 
 
+def warm(ws: Workspace) -> None:
+    """Load the search index and encoder and derive the lookup tables, then freeze them."""
+    with paused_gc():
+        _ = ws.searcher
+        _ = ws.concept_index, ws.reverse_links, ws.measure_ids
+    # Millions of long-lived objects (clauses, facts) would be rescanned by every full GC pass,
+    # stalling requests for seconds at 1M clauses: move them out of the collector's reach (no
+    # collection first: it would scan them all once more; loading makes next to no cycles).
+    gc.freeze()
+
+
 def prepare(ws: Workspace, settings: Settings) -> None:
     """Load everything a request needs before the first one: search index, encoder, SPARQL pool."""
     from ..sparql_pool import SparqlPool
 
-    _ = ws.searcher
-    _ = ws.concept_index, ws.reverse_links, ws.measure_ids
-    # Millions of long-lived objects (clauses, facts) would be rescanned by every full GC pass,
-    # stalling requests for seconds at 1M clauses: move them out of the collector's reach.
-    gc.collect()
-    gc.freeze()
+    warm(ws)
     if settings.sparql_workers > 0 and settings.sparql_backend in {"oxigraph", "rdflib"}:
         ws.__dict__["store"] = SparqlPool(
             ws.index_dir, settings.sparql_backend, workers=settings.sparql_workers
@@ -68,6 +74,9 @@ def close(ws: Workspace) -> None:
     store = ws.__dict__.get("store")
     if store is not None and hasattr(store, "close"):
         store.close()
+    # the searcher refers back to its workspace: break the cycle so that reference counting frees
+    # a swapped-out index (frozen objects are never visited by the cyclic collector)
+    ws.__dict__.pop("searcher", None)
 
 
 def _stamp(index_path: Path) -> tuple[int, int] | None:

@@ -78,8 +78,7 @@ def serve(app: Any, host: str, port: int, workers: int, log_level: str = "info")
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
     sock = listen(host, port)
-    gc.collect()
-    gc.freeze()
+    gc.freeze()  # children share the loaded index's pages until they write to them
     children: dict[int, float] = {}
     state = {"stopping": False, "fast_deaths": 0}
 
