@@ -22,7 +22,7 @@ import json
 import os
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -113,6 +113,17 @@ def english_gloss(text: str) -> str:
     return " ".join(dict.fromkeys(w for label in found for w in words[label]))
 
 
+@cache
+def _word_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word))
+
+
+def _gloss_tokens(text: str) -> list[str]:
+    """``tokens(english_gloss(text))``, one cached tokenisation per English word (jieba cuts
+    Latin text character by character; a gloss is a few words out of a small, fixed set)."""
+    return [t for word in english_gloss(text).split(" ") if word for t in _word_tokens(word)]
+
+
 def build_default_model(
     texts: list[str],
     out_dir: Path,
@@ -134,7 +145,7 @@ def build_default_model(
     step = max(1, len(texts) // max_fit_docs)
     sample = range(0, len(texts), step)
     if token_lists is not None:
-        docs = [token_lists[i] + tokens(english_gloss(texts[i])) for i in sample]
+        docs = [token_lists[i] + _gloss_tokens(texts[i]) for i in sample]
     else:
         docs = [tokens(f"{texts[i]} {english_gloss(texts[i])}") for i in sample]
     docs += [tokens(t) for t in fitting_texts()]
@@ -143,12 +154,9 @@ def build_default_model(
         df.update(set(doc))
     words = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))[:max_vocab]]
     chars = sorted(
-        {
-            ch
-            for t in texts
-            for ch in fold(t).lower()
-            if ("\u3400" <= ch <= "\u9fff") or ch.isdigit()
-        }
+        ch
+        for ch in set(fold("".join(texts)).lower())
+        if ("\u3400" <= ch <= "\u9fff") or ch.isdigit()
     )
     vocab_list = ["[UNK]", *dict.fromkeys(words + chars)]
     vocab = {w: i for i, w in enumerate(vocab_list)}
