@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import re
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -365,7 +365,7 @@ def _bigrams(text: str) -> set[str]:
 
 def resolve_links(
     documents: list[Document],
-    facts: dict[str, ClauseFacts],
+    facts: Mapping[str, ClauseFacts],
     gaz: Gazetteer,
     only: set[str] | None = None,
 ) -> dict[str, Any]:
@@ -439,7 +439,7 @@ def resolve_links(
 
 
 def _most_alike(
-    source: Any, facts: dict[str, ClauseFacts], documents: list[Document], measures: Any
+    source: Any, facts: Mapping[str, ClauseFacts], documents: list[Document], measures: Any
 ) -> str | None:
     sf = facts.get(source.id)
     s_topics = set(sf.topics) if sf else set()

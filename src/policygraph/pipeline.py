@@ -9,6 +9,7 @@ checks the manifest.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -17,9 +18,9 @@ import shutil
 import tempfile
 import time
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,12 @@ from .ingest import read_file, supported
 from .metadata import extract_metadata
 from .models import (
     BuildReport,
-    Clause,
     ClauseFacts,
     Document,
     NormalizedText,
     SkippedFile,
     clause_from_json,
+    facts_from_json,
     meta_from_json,
     to_jsonable,
 )
@@ -47,7 +48,7 @@ from .normalize import is_cjk, normalize
 from .segment import segment
 from .settings import Settings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 Progress = Callable[[str, int, int], None]
 
 
@@ -211,7 +212,6 @@ def build(
             seconds=round(time.perf_counter() - started, 3),
             stages={k: round(v, 3) for k, v in stages.items()},
         )
-        write_documents(tmp, documents)
         (tmp / "report.json").write_text(
             json.dumps(to_jsonable(report), ensure_ascii=False, indent=1), "utf-8"
         )
@@ -294,10 +294,37 @@ def atomic_dir(target: Path) -> Iterator[Path]:
         lock.close()
 
 
-def write_documents(out: Path, documents: list[Document]) -> None:
-    """documents.jsonl (metadata + texts) and clauses.jsonl (one clause per line)."""
-    with (out / "documents.jsonl").open("w", encoding="utf-8") as fh:
+def _append(fh: Any, lines: list[bytes]) -> list[int]:
+    """Write ``lines`` (one JSON value each) and return their ``[offset, length]`` in the file."""
+    offset = fh.tell()
+    block = b"".join(line + b"\n" for line in lines)
+    fh.write(block)
+    return [offset, len(block)]
+
+
+def write_documents(
+    out: Path, documents: list[Document], facts: dict[str, ClauseFacts], prefix: str = ""
+) -> None:
+    """``documents.jsonl``: one line of metadata per document with where its text, clauses and
+    facts are (``[offset, length]`` in ``texts.jsonl``, ``clauses.jsonl``, ``facts.jsonl``, which
+    hold one JSON value a line, in document order). A reader loads a document's clauses without
+    parsing the others', and the whole of ``clauses.jsonl``/``facts.jsonl`` still reads line by
+    line. ``prefix`` names the files of an added segment (``add-0001.`` -> ``add-0001.texts.jsonl``).
+    """
+    names = {k: out / f"{prefix}{k}.jsonl" for k in ("documents", "texts", "clauses", "facts")}
+    with (
+        names["documents"].open("wb") as docs_fh,
+        names["texts"].open("wb") as texts_fh,
+        names["clauses"].open("wb") as clauses_fh,
+        names["facts"].open("wb") as facts_fh,
+    ):
         for d in documents:
+            text = {
+                "raw": d.normalized.raw,
+                "text": d.normalized.text,
+                "offsets": _encode_offsets(d.normalized.offsets),
+            }
+            doc_facts = [facts[c.id] for c in d.clauses if c.id in facts]
             row = {
                 "id": d.id,
                 "iri": d.iri,
@@ -305,15 +332,17 @@ def write_documents(out: Path, documents: list[Document]) -> None:
                 "sha256": d.sha256,
                 "format": d.format,
                 "meta": to_jsonable(d.meta),
-                "raw": d.normalized.raw,
-                "text": d.normalized.text,
-                "offsets": _encode_offsets(d.normalized.offsets),
+                "n_clauses": len(d.clauses),
+                "defers": any(f.defers_to for f in doc_facts),
+                "at": {
+                    "text": _append(texts_fh, [orjson.dumps(text)]),
+                    "clauses": _append(
+                        clauses_fh, [orjson.dumps(to_jsonable(c)) for c in d.clauses]
+                    ),
+                    "facts": _append(facts_fh, [orjson.dumps(to_jsonable(f)) for f in doc_facts]),
+                },
             }
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    with (out / "clauses.jsonl").open("w", encoding="utf-8") as fh:
-        for d in documents:
-            for c in d.clauses:
-                fh.write(json.dumps(to_jsonable(c), ensure_ascii=False) + "\n")
+            docs_fh.write(orjson.dumps(row) + b"\n")
 
 
 def _encode_offsets(offsets: Sequence[int]) -> list[list[int]]:
@@ -369,34 +398,89 @@ def segment_paths(
     ]
 
 
-def _lines(paths: list[Path]) -> Iterator[bytes]:
-    for path in paths:
-        with path.open("rb") as fh:
-            yield from fh
+class _SegmentFiles:
+    """Open descriptors of one segment's texts, clauses and facts files, read by ``pread`` (no
+    shared file position, so threads and forked workers can read at once; an index directory
+    swapped out under a running service keeps being read from the files it was loaded from)."""
+
+    def __init__(self, index_dir: Path, segment: str | None):
+        self.fds: dict[str, int] = {}
+        for kind in ("texts", "clauses", "facts"):
+            path = (
+                index_dir / f"{kind}.jsonl"
+                if segment is None
+                else index_dir / f"{kind}.d" / f"{segment}.jsonl"
+            )
+            self.fds[kind] = os.open(path, os.O_RDONLY)
+
+    def read(self, kind: str, at: list[int]) -> bytes:
+        data = os.pread(self.fds[kind], at[1], at[0])
+        if len(data) != at[1]:
+            raise IndexError_(f"index file {kind}.jsonl is shorter than its documents say")
+        return data
+
+    def __del__(self) -> None:
+        for fd in getattr(self, "fds", {}).values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class StoredDocument(Document):
+    """A document of a built index: metadata at once; text, clauses and facts parsed on first use
+    (serving parses every document's clauses once; adding a document parses only those it may
+    affect)."""
+
+    def __init__(self, row: dict[str, Any], files: _SegmentFiles):
+        for name in ("id", "iri", "file", "sha256", "format"):
+            object.__setattr__(self, name, row[name])
+        object.__setattr__(self, "meta", meta_from_json(row["meta"]))
+        object.__setattr__(self, "n_clauses", row["n_clauses"])
+        object.__setattr__(self, "defers", row["defers"])
+        object.__setattr__(self, "_at", row["at"])
+        object.__setattr__(self, "_files", files)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "clauses":
+            value: Any = tuple(
+                clause_from_json(orjson.loads(line))
+                for line in self._files.read("clauses", self._at["clauses"]).splitlines()
+            )
+        elif name == "normalized":
+            d = orjson.loads(self._files.read("texts", self._at["text"]))
+            value = NormalizedText(d["raw"], d["text"], LazyOffsets(d["offsets"]))
+        elif name == "facts":
+            value = {
+                f.clause_id: f
+                for f in (
+                    facts_from_json(orjson.loads(line))
+                    for line in self._files.read("facts", self._at["facts"]).splitlines()
+                )
+            }
+        else:
+            raise AttributeError(name)
+        object.__setattr__(self, name, value)
+        return value
+
+    def __reduce__(self) -> Any:  # pickled (sent to a process) as a plain Document
+        return (Document, tuple(getattr(self, f.name) for f in fields(Document)))
 
 
 def load_documents(index_dir: Path, segments: list[str] | None = None) -> list[Document]:
-    """Documents with their clauses from an index directory (base and added segments)."""
-    clauses: dict[str, list[Clause]] = {}
-    for line in _lines(segment_paths(index_dir, "clauses.jsonl", "clauses", "jsonl", segments)):
-        c = clause_from_json(orjson.loads(line))
-        clauses.setdefault(c.doc_id, []).append(c)
-    docs = []
-    for line in _lines(segment_paths(index_dir, "documents.jsonl", "documents", "jsonl", segments)):
-        d = orjson.loads(line)
-        normalized = NormalizedText(d["raw"], d["text"], LazyOffsets(d["offsets"]))
-        docs.append(
-            Document(
-                id=d["id"],
-                iri=d["iri"],
-                file=d["file"],
-                sha256=d["sha256"],
-                format=d["format"],
-                meta=meta_from_json(d["meta"]),
-                normalized=normalized,
-                clauses=tuple(clauses.get(d["id"], [])),
-            )
+    """Documents of an index directory (base and added segments), their clauses loaded lazily."""
+    index_dir = Path(index_dir)
+    if segments is None:
+        manifest = json.loads((index_dir / "manifest.json").read_text("utf-8"))
+        segments = manifest.get("segments", [])
+    docs: list[Document] = []
+    for name in [None, *segments]:
+        files = _SegmentFiles(index_dir, name)
+        path = (
+            index_dir / "documents.jsonl"
+            if name is None
+            else index_dir / "documents.d" / f"{name}.jsonl"
         )
+        with path.open("rb") as fh:
+            docs.extend(StoredDocument(orjson.loads(line), files) for line in fh)
     return docs
 
 
@@ -476,7 +560,7 @@ def add_documents(
         _write_segment(ws, tmp, name, new_docs, new_facts)
         segments.append(name)
         n_docs = len(ws.documents) + len(new_docs)
-        n_clauses = len(ws.clauses) + sum(len(d.clauses) for d in new_docs)
+        n_clauses = int(manifest["n_clauses"]) + sum(len(d.clauses) for d in new_docs)
         report = BuildReport(
             str(index_dir),
             n_docs,
@@ -542,37 +626,62 @@ def _replace_file(path: Path, text: str) -> None:
     path.write_text(text, "utf-8")
 
 
+class _FactsView(Mapping[str, ClauseFacts]):
+    """Facts of new documents, then those of the index read document by document on demand."""
+
+    def __init__(self, ws: Any, new: dict[str, ClauseFacts]):
+        self.ws, self.new = ws, new
+
+    def __getitem__(self, clause_id: str) -> ClauseFacts:
+        f = self.new.get(clause_id) or self.ws.facts_of(clause_id)
+        if f is None:
+            raise KeyError(clause_id)
+        return f  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.new
+        yield from (k for k in self.ws.facts if k not in self.new)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _defers(doc: Document, facts: Mapping[str, ClauseFacts]) -> bool:
+    """Whether a clause of ``doc`` defers to a higher level's standard (recorded per document)."""
+    recorded = getattr(doc, "defers", None)
+    if recorded is not None:
+        return bool(recorded)
+    return any((f := facts.get(c.id)) is not None and f.defers_to for c in doc.clauses)
+
+
 def _write_segment(
     ws: Any, out: Path, name: str, docs: list[Document], facts: dict[str, ClauseFacts]
 ) -> None:
     from .embed import load_encoder
     from .graph import GraphBuilder, resolve_links
     from .index import HybridIndex
-    from .stages import searchable, tokenize_all, write_facts
+    from .stages import searchable, tokenize_all
 
-    for kind in ("documents", "clauses", "facts", "graph", "vectors"):
+    kinds = ("documents", "texts", "clauses", "facts")
+    for kind in (*kinds, "graph", "vectors"):
         (out / f"{kind}.d").mkdir(exist_ok=True)
     seg_dir = out / "seg-tmp"
     seg_dir.mkdir()
-    write_documents(seg_dir, docs)
-    os.rename(seg_dir / "documents.jsonl", out / "documents.d" / f"{name}.jsonl")
-    os.rename(seg_dir / "clauses.jsonl", out / "clauses.d" / f"{name}.jsonl")
-    write_facts(out / "facts.d" / f"{name}.jsonl", facts)
+    write_documents(seg_dir, docs, facts)
+    for kind in kinds:
+        os.rename(seg_dir / f"{kind}.jsonl", out / f"{kind}.d" / f"{name}.jsonl")
     shutil.rmtree(seg_dir)
 
     # links: the new documents, and existing ones whose deference a new document may change
+    # (only the documents read here are parsed: the rest of the index stays on disk)
     all_docs = [*ws.documents, *docs]
-    all_facts = {**ws.facts, **facts}
+    all_facts = _FactsView(ws, facts)
     new_places = {d.meta.jurisdiction_code for d in docs if d.meta.jurisdiction_code}
     gaz = ws.gazetteer
     affected = {d.id for d in docs}
     for d in ws.documents:
         code = d.meta.jurisdiction_code
-        if (
-            code
-            and any(gaz.contains(p, code) for p in new_places)
-            and any(all_facts[c.id].defers_to for c in d.clauses if c.id in all_facts)
-        ):
+        if code and any(gaz.contains(p, code) for p in new_places) and _defers(d, all_facts):
             affected.add(d.id)
     fresh = resolve_links(all_docs, all_facts, gaz, only=affected)
     links = {

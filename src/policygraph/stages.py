@@ -12,16 +12,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .models import ClauseFacts, Document, to_jsonable
+from .models import ClauseFacts, Document
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]
-
-
-def write_facts(path: Path, facts: dict[str, ClauseFacts]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for f in facts.values():
-            fh.write(json.dumps(to_jsonable(f), ensure_ascii=False) + "\n")
 
 
 def run_stages(
@@ -34,8 +28,9 @@ def run_stages(
 ) -> list[Document]:
     """Run the post-segmentation stages in order, writing their files into ``out``."""
     from .graph import GraphBuilder
+    from .pipeline import write_documents
 
-    write_facts(out / "facts.jsonl", facts)
+    write_documents(out, documents, facts)
 
     t0 = time.perf_counter()
     progress("graph", 0, 1)

@@ -37,23 +37,52 @@ class Workspace:
         self.documents = documents
         self.gazetteer = Gazetteer.default()
         self.docs_by_id = {d.id: d for d in documents}
-        self.clauses: list[Clause] = [c for d in documents for c in d.clauses]
-        self.clauses_by_id = {c.id: c for c in self.clauses}
-        self.facts: dict[str, ClauseFacts] = {}
-        for facts_path in segment_paths(
-            self.index_dir, "facts.jsonl", "facts", "jsonl", manifest.get("segments", [])
-        ):
-            if facts_path.exists():
-                with facts_path.open("rb") as fh:
-                    for line in fh:
-                        f = facts_from_json(orjson.loads(line))
-                        self.facts[f.clause_id] = f
         links_path = self.index_dir / "links.json"
         self.links: dict[str, Any] = (
             json.loads(links_path.read_text("utf-8"))
             if links_path.exists()
             else {"refers_to": {}, "defers_to": {}, "applies_by_reference": {}}
         )
+
+    @cached_property
+    def clauses(self) -> list[Clause]:
+        """Every clause, in document order (parses every document's clauses on first use)."""
+        with paused_gc():
+            return [c for d in self.documents for c in d.clauses]
+
+    @cached_property
+    def clauses_by_id(self) -> dict[str, Clause]:
+        return {c.id: c for c in self.clauses}
+
+    @cached_property
+    def facts(self) -> dict[str, ClauseFacts]:
+        """Facts of every clause (read once from the facts files)."""
+        facts: dict[str, ClauseFacts] = {}
+        with paused_gc():
+            for facts_path in segment_paths(
+                self.index_dir,
+                "facts.jsonl",
+                "facts",
+                "jsonl",
+                self.manifest.get("segments", []),
+            ):
+                if facts_path.exists():
+                    with facts_path.open("rb") as fh:
+                        for line in fh:
+                            f = facts_from_json(orjson.loads(line))
+                            facts[f.clause_id] = f
+        return facts
+
+    def facts_of(self, clause_id: str) -> ClauseFacts | None:
+        """One clause's facts, reading only its document's if the whole table is not loaded."""
+        if "facts" in self.__dict__:
+            return self.facts.get(clause_id)
+        parts = clause_id.split("/")
+        for i in range(len(parts) - 1, 0, -1):
+            doc = self.docs_by_id.get("/".join(parts[:i]))
+            if doc is not None:
+                return getattr(doc, "facts", {}).get(clause_id)  # type: ignore[no-any-return]
+        return None
 
     @cached_property
     def reverse_links(self) -> dict[str, dict[str, list[str]]]:

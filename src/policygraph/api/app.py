@@ -49,7 +49,7 @@ def parse_date(value: str | None) -> dt.date | None:
 def warm(ws: Workspace) -> None:
     """Load the search index and encoder and derive the lookup tables, then freeze them."""
     with paused_gc():
-        _ = ws.searcher
+        _ = ws.clauses_by_id, ws.facts, ws.searcher
         _ = ws.concept_index, ws.reverse_links, ws.measure_ids
     # Millions of long-lived objects (clauses, facts) would be rescanned by every full GC pass,
     # stalling requests for seconds at 1M clauses: move them out of the collector's reach (no
