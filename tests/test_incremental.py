@@ -102,3 +102,24 @@ def test_on_disk_graph_store_is_built_and_extended(tmp_path) -> None:
     assert len(after) > n_before
     rows = after.query((QUERIES / "defers-to-provincial.rq").read_text("utf-8")).values()
     assert {(r[2], r[5]) for r in rows} == {("（三）", "（四）"), ("（五）", "（二）")}
+
+
+def test_documents_load_lazily_and_agree_with_the_full_tables(index_dir) -> None:
+    ws = Workspace.load(index_dir)
+    doc = ws.documents[0]
+    # metadata at once; clauses, text and facts are parsed on first use
+    assert "clauses" not in vars(doc) and "normalized" not in vars(doc)
+    assert doc.n_clauses == len(doc.clauses) > 0
+    clause = doc.clauses[3]
+    assert "facts" not in vars(ws)
+    assert ws.facts_of(clause.id) == doc.facts[clause.id]
+    assert doc.normalized.text[clause.span[0] : clause.span[1]].strip()
+    # the full tables, built on first use, hold the same objects' values
+    assert ws.facts[clause.id] == ws.facts_of(clause.id)
+    assert ws.clauses_by_id[clause.id] == clause
+    assert sum(len(d.clauses) for d in ws.documents) == len(ws.clauses) == ws.manifest["n_clauses"]
+    # a document sent to another process arrives as a plain, complete Document
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(doc))
+    assert type(copy).__name__ == "Document" and copy.clauses == doc.clauses
