@@ -398,6 +398,13 @@ def segment_paths(
     ]
 
 
+def _segment_file(index_dir: Path, kind: str, segment: str | None) -> Path:
+    """``{kind}.jsonl`` of the base index, or of an added segment (``{kind}.d/{segment}.jsonl``)."""
+    if segment is None:
+        return index_dir / f"{kind}.jsonl"
+    return index_dir / f"{kind}.d" / f"{segment}.jsonl"
+
+
 class _SegmentFiles:
     """Open descriptors of one segment's texts, clauses and facts files, read by ``pread`` (no
     shared file position, so threads and forked workers can read at once; an index directory
@@ -406,12 +413,7 @@ class _SegmentFiles:
     def __init__(self, index_dir: Path, segment: str | None):
         self.fds: dict[str, int] = {}
         for kind in ("texts", "clauses", "facts"):
-            path = (
-                index_dir / f"{kind}.jsonl"
-                if segment is None
-                else index_dir / f"{kind}.d" / f"{segment}.jsonl"
-            )
-            self.fds[kind] = os.open(path, os.O_RDONLY)
+            self.fds[kind] = os.open(_segment_file(index_dir, kind, segment), os.O_RDONLY)
 
     def read(self, kind: str, at: list[int]) -> bytes:
         data = os.pread(self.fds[kind], at[1], at[0])
@@ -474,12 +476,7 @@ def load_documents(index_dir: Path, segments: list[str] | None = None) -> list[D
     docs: list[Document] = []
     for name in [None, *segments]:
         files = _SegmentFiles(index_dir, name)
-        path = (
-            index_dir / "documents.jsonl"
-            if name is None
-            else index_dir / "documents.d" / f"{name}.jsonl"
-        )
-        with path.open("rb") as fh:
+        with _segment_file(index_dir, "documents", name).open("rb") as fh:
             docs.extend(StoredDocument(orjson.loads(line), files) for line in fh)
     return docs
 
